@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Turns the domain's memory state and the pressure signals seen since the
+ * last round into a decision: whether to kill, why, the lowest adj that reason
+ * allows, and how much memory the round must free.  A pure function.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+enum kill_reason {
+	REASON_NONE = 0,
+	REASON_LOW_MEM,             /* available below --mem-min (and swap below --swap-min) */
+	REASON_PSI_FULL,            /* full stall trigger fired, available below the low mark */
+	REASON_PSI_SOME_LOW_MEM,    /* some stall trigger fired, available below the low mark */
+	REASON_VMPRESSURE_CRITICAL, /* cgroup v1 vmpressure "critical", below the low mark */
+	REASON_PRESSURE_AFTER_KILL, /* still below --mem-min once the last round's victims died */
+	REASON_COUNT
+};
+
+/* Returns the reason's name as used in events ("low_mem", "psi_full", ...). */
+const char *kill_reason_name(enum kill_reason r);
+
+/* Signals that woke the loop since the last decision (a bit mask). */
+enum pressure_signal {
+	PRESSURE_PSI_SOME = 1 << 0,
+	PRESSURE_PSI_FULL = 1 << 1,
+	PRESSURE_VMPRESSURE_CRITICAL = 1 << 2,
+	PRESSURE_AFTER_KILL = 1 << 3,
+};
+
+struct mem_state {
+	uint64_t total_kib; /* the domain's size: MemTotal or the cgroup's limit */
+	uint64_t avail_kib; /* MemAvailable, or limit - (usage - inactive file) */
+	uint64_t swap_total_kib;
+	uint64_t swap_free_kib;
+};
+
+struct decide_params {
+	struct threshold mem_min;
+	struct threshold swap_min;
+	uint64_t target_kib; /* 0: bring available back above --mem-min with a margin */
+	int min_adj;
+	int psi_some_min_adj; /* "some" stalls only kill processes at or above this adj */
+};
+
+struct decision {
+	enum kill_reason reason;
+	int min_adj;
+	uint64_t target_kib;
+	uint64_t mem_min_kib;  /* --mem-min resolved against the domain */
+	uint64_t mem_low_kib;  /* the mark below which PSI and vmpressure may kill */
+	uint64_t swap_min_kib; /* --swap-min resolved against the swap size */
+};
+
+/* Resolves the thresholds of @p against @mem into @ret (reason NONE, no target). */
+void decide_marks(const struct decide_params *p, const struct mem_state *mem, struct decision *ret);
+
+/*
+ * Decides for @mem, the signals @fired and @in_flight_kib of memory already on
+ * its way back (victims signalled but not yet dead).  Returns 1 and fills @ret
+ * when a round of kills must run, 0 when not (@ret then still holds the
+ * resolved marks).
+ */
+int decide(const struct decide_params *p, const struct mem_state *mem, unsigned fired,
+	   uint64_t in_flight_kib, struct decision *ret);

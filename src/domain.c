@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+#include "domain.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "sys.h"
+
+#define STAT_BUF 8192
+
+/* The files of a cgroup domain, by the role they play. */
+enum cg_file {
+	CG_LIMIT,
+	CG_USAGE,
+	CG_STAT,
+	CG_SWAP_LIMIT, /* v1: memsw limit (memory + swap); v2: swap.max */
+	CG_SWAP_USAGE, /* v1: memsw usage; v2: swap.current */
+	CG_N_FILES
+};
+
+static const char *const v1_files[CG_N_FILES] = {
+	"memory.limit_in_bytes", "memory.usage_in_bytes", "memory.stat",
+	"memory.memsw.limit_in_bytes", "memory.memsw.usage_in_bytes",
+};
+
+static const char *const v2_files[CG_N_FILES] = {
+	"memory.max", "memory.current", "memory.stat", "memory.swap.max", "memory.swap.current",
+};
+
+struct domain {
+	enum domain_kind kind;
+	char *name;
+	int dirfd;
+	int meminfo_fd;
+	int fds[CG_N_FILES];
+	unsigned long long limit_bytes;
+	char buf[STAT_BUF];
+};
+
+int domain_open(const char *proc_root, const char *scope, struct domain **ret)
+{
+	struct domain *d = calloc(1, sizeof(*d));
+	const char *const *files;
+	char path[PATH_MAX];
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	d->dirfd = -1;
+	for (int i = 0; i < CG_N_FILES; i++)
+		d->fds[i] = -1;
+
+	snprintf(path, sizeof(path), "%s/meminfo", proc_root);
+	d->meminfo_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (d->meminfo_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	d->name = strdup(scope ? scope : "system");
+	if (!d->name) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (!scope) {
+		d->kind = DOMAIN_SYSTEM;
+		*ret = d;
+		return 0;
+	}
+
+	d->dirfd = open(scope, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->dirfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (faccessat(d->dirfd, "memory.limit_in_bytes", F_OK, 0) == 0) {
+		d->kind = DOMAIN_CGROUP_V1;
+		files = v1_files;
+	} else if (faccessat(d->dirfd, "memory.max", F_OK, 0) == 0) {
+		d->kind = DOMAIN_CGROUP_V2;
+		files = v2_files;
+	} else {
+		r = -EMEDIUMTYPE;
+		goto fail;
+	}
+	for (int i = 0; i < CG_N_FILES; i++) {
+		d->fds[i] = open_at(d->dirfd, files[i], O_RDONLY);
+		/* Swap accounting is optional (swapaccount=0, no swap controller). */
+		if (d->fds[i] < 0 && i < CG_SWAP_LIMIT) {
+			r = d->fds[i];
+			goto fail;
+		}
+	}
+	*ret = d;
+	return 0;
+fail:
+	domain_free(d);
+	return r;
+}
+
+void domain_free(struct domain *d)
+{
+	if (!d)
+		return;
+	safe_close(d->meminfo_fd);
+	safe_close(d->dirfd);
+	for (int i = 0; i < CG_N_FILES; i++)
+		safe_close(d->fds[i]);
+	free(d->name);
+	free(d);
+}
+
+/* Reads a cgroup value file. A removed cgroup reads as ENODEV. Returns 0 or -errno. */
+static int read_value(struct domain *d, enum cg_file f, uint64_t *ret)
+{
+	char buf[32];
+	ssize_t n = pread_str(d->fds[f], buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return parse_cgroup_value(buf, ret);
+}
+
+/* Swap of a v1 cgroup, from its memsw counters: memory+swap minus memory. */
+static void v1_swap(struct domain *d, uint64_t limit, uint64_t usage, const struct meminfo *mi,
+		    struct mem_state *m)
+{
+	uint64_t memsw_limit, memsw_usage, total = mi->swap_total_kib, used;
+
+	m->swap_total_kib = total;
+	m->swap_free_kib = mi->swap_free_kib;
+	if (total == 0 || d->fds[CG_SWAP_LIMIT] < 0 || d->fds[CG_SWAP_USAGE] < 0)
+		return;
+	if (read_value(d, CG_SWAP_LIMIT, &memsw_limit) < 0 ||
+	    read_value(d, CG_SWAP_USAGE, &memsw_usage) < 0)
+		return;
+	if (memsw_limit > limit && (memsw_limit - limit) / 1024 < total)
+		total = (memsw_limit - limit) / 1024;
+	used = memsw_usage > usage ? (memsw_usage - usage) / 1024 : 0;
+	m->swap_total_kib = total;
+	m->swap_free_kib = used < total ? total - used : 0;
+}
+
+/* Swap of a v2 cgroup: swap.max and swap.current. */
+static void v2_swap(struct domain *d, const struct meminfo *mi, struct mem_state *m)
+{
+	uint64_t max, cur, total = mi->swap_total_kib;
+
+	m->swap_total_kib = total;
+	m->swap_free_kib = mi->swap_free_kib;
+	if (total == 0 || d->fds[CG_SWAP_LIMIT] < 0 || d->fds[CG_SWAP_USAGE] < 0)
+		return;
+	if (read_value(d, CG_SWAP_LIMIT, &max) < 0 || read_value(d, CG_SWAP_USAGE, &cur) < 0)
+		return;
+	if (max != UINT64_MAX && max / 1024 < total)
+		total = max / 1024;
+	cur /= 1024;
+	m->swap_total_kib = total;
+	m->swap_free_kib = cur < total ? total - cur : 0;
+	if (m->swap_free_kib > mi->swap_free_kib)
+		m->swap_free_kib = mi->swap_free_kib;
+}
+
+static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_state *m)
+{
+	uint64_t limit, usage, inactive = 0, used_kib;
+	const char *inactive_key = d->kind == DOMAIN_CGROUP_V1 ? "total_inactive_file"
+								: "inactive_file";
+	ssize_t n;
+	int r;
+
+	if ((r = read_value(d, CG_LIMIT, &limit)) < 0 || (r = read_value(d, CG_USAGE, &usage)) < 0)
+		return r;
+	n = pread_str(d->fds[CG_STAT], d->buf, sizeof(d->buf));
+	if (n < 0 && n != -EOVERFLOW)
+		return (int)n;
+	r = parse_keyed_u64(d->buf, inactive_key, &inactive);
+	if (r < 0 && r != -ENOENT)
+		return r;
+
+	/* v1 reports "unlimited" as a huge page-aligned number; anything past RAM is no limit. */
+	if (limit / 1024 >= mi->total_kib) {
+		d->limit_bytes = 0;
+		m->total_kib = mi->total_kib;
+		m->avail_kib = mi->available_kib;
+	} else {
+		d->limit_bytes = limit;
+		m->total_kib = limit / 1024;
+		used_kib = usage > inactive ? (usage - inactive) / 1024 : 0;
+		m->avail_kib = used_kib < m->total_kib ? m->total_kib - used_kib : 0;
+		if (m->avail_kib > mi->available_kib)
+			m->avail_kib = mi->available_kib;
+	}
+	if (d->kind == DOMAIN_CGROUP_V1)
+		v1_swap(d, limit, usage, mi, m);
+	else
+		v2_swap(d, mi, m);
+	return 0;
+}
+
+int domain_read(struct domain *d, struct mem_state *ret)
+{
+	struct meminfo mi;
+	struct mem_state m = {0};
+	ssize_t n;
+	int r;
+
+	n = pread_str(d->meminfo_fd, d->buf, sizeof(d->buf));
+	if (n < 0 && n != -EOVERFLOW)
+		return (int)n;
+	if (parse_meminfo(d->buf, &mi) < 0)
+		return -EINVAL;
+	if (d->kind == DOMAIN_SYSTEM) {
+		m.total_kib = mi.total_kib;
+		m.avail_kib = mi.available_kib;
+		m.swap_total_kib = mi.swap_total_kib;
+		m.swap_free_kib = mi.swap_free_kib;
+	} else if ((r = read_cgroup(d, &mi, &m)) < 0) {
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+enum domain_kind domain_kind(const struct domain *d)
+{
+	return d->kind;
+}
+
+const char *domain_name(const struct domain *d)
+{
+	return d->name;
+}
+
+int domain_dirfd(const struct domain *d)
+{
+	return d->dirfd;
+}
+
+unsigned long long domain_limit_bytes(const struct domain *d)
+{
+	return d->limit_bytes;
+}
+
+int domain_pressure_path(const struct domain *d, const char *proc_root, char *buf, size_t len)
+{
+	int n;
+
+	switch (d->kind) {
+	case DOMAIN_SYSTEM:
+		n = snprintf(buf, len, "%s/pressure/memory", proc_root);
+		break;
+	case DOMAIN_CGROUP_V2:
+		n = snprintf(buf, len, "%s/memory.pressure", d->name);
+		break;
+	default:
+		return -ENOENT;
+	}
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}

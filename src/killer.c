@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+#include "killer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sys.h"
+
+#define ID_SLOT_BITS 12 /* capacity is at most 4096 */
+
+struct victim {
+	struct killer *k;
+	bool used;
+	bool exited;
+	bool result_in;
+	bool timed_out;
+	uint32_t id;
+	int pidfd;
+	struct candidate cand;
+	struct kill_round round;
+	uint64_t submit_usec;
+	uint64_t submit_realtime_usec;
+	uint64_t exit_usec;
+	struct reaper_result res;
+	struct loop_watch watch;
+	struct loop_timer timer;
+};
+
+struct killer {
+	struct killer_config cfg;
+	struct loop *loop;
+	struct reaper *reaper;
+	struct proctab *pt;
+	struct events *events;
+	killer_done_fn done;
+	void *done_ctx;
+	struct victim *slots;
+	uint32_t generation;
+	struct killer_stats stats;
+	struct loop_watch reaper_watch;
+	bool warned_full;
+};
+
+static void on_reaper_result(void *ctx, uint32_t events);
+
+int killer_new(const struct killer_config *cfg, struct loop *loop, struct reaper *reaper,
+	       struct proctab *pt, struct events *events, killer_done_fn done, void *done_ctx,
+	       struct killer **ret)
+{
+	struct killer *k;
+	int r;
+
+	if (cfg->capacity == 0 || cfg->capacity > (1U << ID_SLOT_BITS))
+		return -EINVAL;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->slots = calloc(cfg->capacity, sizeof(*k->slots));
+	if (!k->slots) {
+		free(k);
+		return -ENOMEM;
+	}
+	k->cfg = *cfg;
+	k->loop = loop;
+	k->reaper = reaper;
+	k->pt = pt;
+	k->events = events;
+	k->done = done;
+	k->done_ctx = done_ctx;
+	for (size_t i = 0; i < cfg->capacity; i++)
+		k->slots[i].pidfd = -1;
+	if (reaper) {
+		k->reaper_watch = (struct loop_watch){.fn = on_reaper_result, .ctx = k};
+		r = loop_add(loop, reaper_fd(reaper), EPOLLIN, &k->reaper_watch);
+		if (r < 0) {
+			killer_free(k);
+			return r;
+		}
+	}
+	*ret = k;
+	return 0;
+}
+
+static void release_slot(struct victim *v)
+{
+	struct killer *k = v->k;
+
+	if (v->pidfd >= 0) {
+		loop_del(k->loop, v->pidfd);
+		v->pidfd = safe_close(v->pidfd);
+	}
+	loop_timer_disarm(k->loop, &v->timer);
+	v->used = false;
+}
+
+static double mib(uint64_t kib)
+{
+	return (double)kib / 1024.0;
+}
+
+static void fill_event(const struct victim *v, struct kill_event *ev)
+{
+	const struct killer *k = v->k;
+
+	*ev = (struct kill_event){
+		.time_usec = v->submit_realtime_usec,
+		.pid = v->cand.pid,
+		.comm = v->cand.comm,
+		.uid = v->cand.uid,
+		.oom_score_adj = v->cand.adj,
+		.effective_adj = v->cand.eff_adj,
+		.reason = kill_reason_name(v->round.reason),
+		.scope = k->cfg.scope_name,
+		.size_kib = v->cand.size_kib,
+		.anon_kib = v->cand.anon_kib,
+		.target_kib = v->round.target_kib,
+		.kill_to_exit_usec = -1,
+		.reap_usec = -1,
+		.scan_usec = v->round.scan_usec,
+		.scanned = v->round.scanned,
+	};
+}
+
+/* Reports a victim whose death was never confirmed (reapd is exiting). */
+static void report_unconfirmed(struct victim *v)
+{
+	struct killer *k = v->k;
+	struct kill_event ev;
+
+	fill_event(v, &ev);
+	if (v->result_in) {
+		ev.reaped = v->res.reaped;
+		ev.reap_error = v->res.reap_error;
+		ev.reap_usec = v->res.reaped ? (int64_t)v->res.reap_usec : -1;
+		ev.reaped_kib = v->res.reaped_kib;
+		ev.thawed = v->res.thawed;
+		ev.freed_kib = v->res.reaped_kib;
+	}
+	if (k->events)
+		(void)events_write(k->events, &ev);
+	log_warn("pid %d (%s) was signalled but not yet seen to exit", (int)v->cand.pid,
+		 v->cand.comm);
+}
+
+void killer_free(struct killer *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->cfg.capacity; i++) {
+		if (k->slots[i].used) {
+			report_unconfirmed(&k->slots[i]);
+			release_slot(&k->slots[i]);
+		}
+	}
+	if (k->reaper)
+		loop_del(k->loop, reaper_fd(k->reaper));
+	free(k->slots);
+	free(k);
+}
+
+/* Emits the event and the log line of a victim that is dead and whose reaper result is in. */
+static void finalize(struct victim *v)
+{
+	struct killer *k = v->k;
+	struct kill_event ev;
+	const struct reaper_result *res = &v->res;
+	int64_t exit_usec = -1;
+	int r;
+
+	fill_event(v, &ev);
+	/* The signal went out at res->signal_usec; the realtime stamp is shifted to match. */
+	ev.time_usec += res->signal_usec > v->submit_usec ? res->signal_usec - v->submit_usec : 0;
+	if (v->exit_usec >= res->signal_usec)
+		exit_usec = (int64_t)(v->exit_usec - res->signal_usec);
+	ev.exited = true;
+	ev.kill_to_exit_usec = exit_usec;
+	ev.reaped = res->reaped;
+	ev.reap_error = res->reap_error;
+	ev.reap_usec = res->reaped ? (int64_t)res->reap_usec : -1;
+	ev.reaped_kib = res->reaped_kib;
+	ev.thawed = res->thawed;
+	/* Everything private goes at exit; the reap only brought part of it back sooner. */
+	ev.freed_kib = v->cand.size_kib;
+
+	k->stats.freed_kib += ev.freed_kib;
+	if (res->reaped)
+		k->stats.reaped++;
+	if (k->events && (r = events_write(k->events, &ev)) < 0)
+		log_warn_errno(r, "cannot write kill event");
+
+	if (res->reaped)
+		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms; "
+			 "reaped %.1f MiB in %.1f ms%s",
+			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
+			 ev.reason, mib(v->cand.size_kib), (double)exit_usec / 1000.0,
+			 mib(res->reaped_kib), (double)res->reap_usec / 1000.0,
+			 res->thawed ? "; thawed" : "");
+	else
+		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms; "
+			 "not reaped (%s)%s",
+			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
+			 ev.reason, mib(v->cand.size_kib), (double)exit_usec / 1000.0,
+			 !k->cfg.reap ? "--no-reap" : res->reap_error ? strerrorname_np(-res->reap_error)
+								      : "not tried",
+			 res->thawed ? "; thawed" : "");
+	release_slot(v);
+	if (k->done)
+		k->done(k->done_ctx, ev.freed_kib);
+}
+
+static void on_victim_exit(void *ctx, uint32_t events)
+{
+	struct victim *v = ctx;
+
+	(void)events;
+	v->exit_usec = now_usec();
+	v->exited = true;
+	/* A dead process's pidfd stays readable: stop watching it now. */
+	loop_del(v->k->loop, v->pidfd);
+	v->pidfd = safe_close(v->pidfd);
+	loop_timer_disarm(v->k->loop, &v->timer);
+	if (v->result_in)
+		finalize(v);
+}
+
+static void on_victim_timeout(void *ctx)
+{
+	struct victim *v = ctx;
+	struct killer *k = v->k;
+
+	v->timed_out = true;
+	k->stats.timeouts++;
+	log_warn("pid %d (%s) is not dead %u ms after SIGKILL; moving on (it will not be "
+		 "chosen again)",
+		 (int)v->cand.pid, v->cand.comm, k->cfg.kill_timeout_ms);
+	if (k->done)
+		k->done(k->done_ctx, 0);
+}
+
+static struct victim *find_by_id(struct killer *k, uint32_t id)
+{
+	struct victim *v = &k->slots[id & ((1U << ID_SLOT_BITS) - 1)];
+
+	if ((size_t)(v - k->slots) >= k->cfg.capacity || !v->used || v->id != id)
+		return NULL;
+	return v;
+}
+
+static void on_reaper_result(void *ctx, uint32_t events)
+{
+	struct killer *k = ctx;
+	struct reaper_result res;
+
+	(void)events;
+	while (reaper_read_result(k->reaper, &res) == 0) {
+		struct victim *v = find_by_id(k, res.id);
+
+		if (!v)
+			continue;
+		v->res = res;
+		v->result_in = true;
+		if (res.signal_error < 0) {
+			/* ESRCH: it died on its own first; its pidfd will tell. Else it still lives. */
+			if (res.signal_error != -ESRCH) {
+				log_error_errno(res.signal_error, "cannot kill pid %d (%s)",
+						(int)v->cand.pid, v->cand.comm);
+				release_slot(v);
+				if (k->done)
+					k->done(k->done_ctx, 0);
+				continue;
+			}
+		}
+		if (v->exited)
+			finalize(v);
+	}
+}
+
+static struct victim *free_slot(struct killer *k)
+{
+	for (size_t i = 0; i < k->cfg.capacity; i++)
+		if (!k->slots[i].used)
+			return &k->slots[i];
+	return NULL;
+}
+
+static void report_dry_run(struct killer *k, const struct kill_round *round,
+			   const struct candidate *c)
+{
+	struct victim v = {.k = k, .cand = *c, .round = *round};
+	struct kill_event ev;
+	int r;
+
+	v.submit_realtime_usec = realtime_usec();
+	fill_event(&v, &ev);
+	ev.dry_run = true;
+	if (k->events && (r = events_write(k->events, &ev)) < 0)
+		log_warn_errno(r, "cannot write kill event");
+	log_info("dry run: would kill pid %d (%s), uid %u, adj %d, %s: %.1f MiB", (int)c->pid,
+		 c->comm, (unsigned)c->uid, c->adj, ev.reason, mib(c->size_kib));
+}
+
+/* Pins, verifies and hands one victim to the reaper. Returns 1 when signalled, 0 when skipped. */
+static int kill_one(struct killer *k, struct victim *v, const struct kill_round *round,
+		    const struct candidate *c)
+{
+	struct reaper_request req;
+	int pidfd, dup_fd, r;
+
+	pidfd = sys_pidfd_open(c->pid);
+	if (pidfd < 0)
+		return 0; /* gone since the scan */
+	/* The pidfd pins the process; if the start time still matches, it is the one we chose. */
+	r = proctab_verify(k->pt, c);
+	if (r < 0) {
+		if (r == -ESTALE) {
+			k->stats.skipped_reused++;
+			log_warn("pid %d was reused since the scan; not killing it", (int)c->pid);
+		}
+		safe_close(pidfd);
+		return 0;
+	}
+	/* The reaper gets its own fd, so closing ours on exit cannot race its syscalls. */
+	dup_fd = fcntl(pidfd, F_DUPFD_CLOEXEC, 3);
+	if (dup_fd < 0) {
+		safe_close(pidfd);
+		return 0;
+	}
+
+	k->generation++;
+	*v = (struct victim){
+		.k = k,
+		.used = true,
+		.id = (k->generation << ID_SLOT_BITS) | (uint32_t)(v - k->slots),
+		.pidfd = pidfd,
+		.cand = *c,
+		.round = *round,
+		.submit_usec = now_usec(),
+		.submit_realtime_usec = realtime_usec(),
+	};
+	v->watch = (struct loop_watch){.fn = on_victim_exit, .ctx = v};
+	loop_timer_init(&v->timer, on_victim_timeout, v);
+	if (loop_add(k->loop, pidfd, EPOLLIN, &v->watch) < 0)
+		v->pidfd = safe_close(pidfd); /* the timeout still bounds the wait */
+
+	req = (struct reaper_request){.pidfd = dup_fd, .pid = c->pid, .id = v->id,
+				      .anon_kib = c->anon_kib};
+	r = reaper_submit(k->reaper, &req);
+	if (r < 0) {
+		if (r != -ESRCH)
+			log_error_errno(r, "cannot kill pid %d (%s)", (int)c->pid, c->comm);
+		release_slot(v);
+		return 0;
+	}
+	loop_timer_arm(k->loop, &v->timer,
+		       v->submit_usec + (uint64_t)k->cfg.kill_timeout_ms * USEC_PER_MSEC);
+	k->stats.kills++;
+	return 1;
+}
+
+int killer_kill(struct killer *k, const struct kill_round *round, const struct candidate *cands,
+		const uint32_t *victims, size_t n)
+{
+	int done = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct candidate *c = &cands[victims[i]];
+		struct victim *v;
+
+		if (k->cfg.dry_run) {
+			report_dry_run(k, round, c);
+			done++;
+			continue;
+		}
+		v = free_slot(k);
+		if (!v) {
+			if (!k->warned_full)
+				log_warn("%zu victims are still dying; not killing more until one exits",
+					 k->cfg.capacity);
+			k->warned_full = true;
+			break;
+		}
+		k->warned_full = false;
+		done += kill_one(k, v, round, c);
+	}
+	return done;
+}
+
+uint64_t killer_pending_kib(const struct killer *k)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < k->cfg.capacity; i++) {
+		const struct victim *v = &k->slots[i];
+		if (v->used && !v->exited && !v->timed_out)
+			sum += v->cand.size_kib;
+	}
+	return sum;
+}
+
+size_t killer_pending(const struct killer *k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < k->cfg.capacity; i++) {
+		const struct victim *v = &k->slots[i];
+		if (v->used && !v->exited && !v->timed_out)
+			n++;
+	}
+	return n;
+}
+
+bool killer_is_victim(const struct killer *k, pid_t pid, uint64_t start_time)
+{
+	for (size_t i = 0; i < k->cfg.capacity; i++) {
+		const struct victim *v = &k->slots[i];
+		if (v->used && v->cand.pid == pid && v->cand.start_time == start_time)
+			return true;
+	}
+	return false;
+}
+
+const struct killer_stats *killer_stats(const struct killer *k)
+{
+	return &k->stats;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The kill path and its confirmation.  For each victim: a pidfd pins the
+ * process, its start time proves it is still the process that was scanned,
+ * and the reaper signals and reaps it.  The pidfd then sits in the loop until
+ * it becomes readable (the victim is dead) or the kill timeout passes; until
+ * then the victim counts as pending and is never chosen again.  Each victim
+ * ends as one event and one log line.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decide.h"
+#include "events.h"
+#include "loop.h"
+#include "policy.h"
+#include "proctab.h"
+#include "reaper.h"
+
+struct killer;
+
+struct killer_config {
+	unsigned kill_timeout_ms;
+	bool dry_run;
+	bool reap;       /* false with --no-reap */
+	size_t capacity; /* victims tracked at once */
+	const char *scope_name;
+};
+
+/* Called when a victim is confirmed dead or times out, so the caller can re-evaluate. */
+typedef void (*killer_done_fn)(void *ctx, uint64_t freed_kib);
+
+/*
+ * Creates the killer.  @events may be NULL.  Returns 0 or -errno.  The
+ * killer watches the reaper's result fd in @loop.
+ */
+int killer_new(const struct killer_config *cfg, struct loop *loop, struct reaper *reaper,
+	       struct proctab *pt, struct events *events, killer_done_fn done, void *done_ctx,
+	       struct killer **ret);
+
+/*
+ * Frees the killer.  Victims still dying are reported as events with
+ * "exited": false, so no kill goes unrecorded.
+ */
+void killer_free(struct killer *k);
+
+/* What a round is for, carried into its events. */
+struct kill_round {
+	enum kill_reason reason;
+	uint64_t target_kib;
+	uint64_t scan_usec; /* time from the start of the scan to the victim choice */
+	size_t scanned;     /* processes the scan looked at */
+};
+
+/*
+ * Kills @cands[@victims[i]] for i < @n.  Victims that are gone or whose pid
+ * was reused are skipped.  In a dry run only events are written.  Never
+ * allocates and never waits.  Returns the number of processes signalled (or
+ * reported, in a dry run).
+ */
+int killer_kill(struct killer *k, const struct kill_round *round, const struct candidate *cands,
+		const uint32_t *victims, size_t n);
+
+/* Returns the memory of victims signalled but neither dead nor timed out. */
+uint64_t killer_pending_kib(const struct killer *k);
+
+/* Returns the number of such victims. */
+size_t killer_pending(const struct killer *k);
+
+/* Returns true when @pid (started at @start_time) is a victim not yet confirmed dead. */
+bool killer_is_victim(const struct killer *k, pid_t pid, uint64_t start_time);
+
+struct killer_stats {
+	uint64_t kills;      /* processes signalled */
+	uint64_t reaped;     /* of which reaped */
+	uint64_t timeouts;   /* did not die within the timeout */
+	uint64_t skipped_reused; /* pid reused between scan and kill */
+	uint64_t freed_kib;
+};
+
+/* Returns the counters since start. */
+const struct killer_stats *killer_stats(const struct killer *k);

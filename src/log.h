@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * One place for log output.  Lines are formatted into a fixed buffer on the
+ * stack and written with a single write(2), so logging never allocates and
+ * lines from the reaper threads do not interleave.
+ */
+
+#include <stdbool.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR = 3,
+	LOG_LEVEL_WARN = 4,
+	LOG_LEVEL_INFO = 6,
+	LOG_LEVEL_DEBUG = 7,
+};
+
+/* Sets the most verbose level that is printed (default LOG_LEVEL_INFO). */
+void log_set_level(enum log_level level);
+
+/* Returns true when messages at @level are printed. */
+bool log_enabled(enum log_level level);
+
+/* Sets the fd log lines go to (default 2). */
+void log_set_fd(int fd);
+
+/*
+ * Prints one line at @level, prefixed with the level's name.  When @err is
+ * non-zero (a negative errno), ": <strerror>" is appended.  Returns @err.
+ */
+int log_full(enum log_level level, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define log_error(...) ((void)log_full(LOG_LEVEL_ERROR, 0, __VA_ARGS__))
+#define log_warn(...)  ((void)log_full(LOG_LEVEL_WARN, 0, __VA_ARGS__))
+#define log_info(...)  ((void)log_full(LOG_LEVEL_INFO, 0, __VA_ARGS__))
+#define log_debug(...)                                                                             \
+	(log_enabled(LOG_LEVEL_DEBUG) ? (void)log_full(LOG_LEVEL_DEBUG, 0, __VA_ARGS__) : (void)0)
+
+/* These return @r (a negative errno) so callers can write "return log_error_errno(r, ...)". */
+#define log_error_errno(r, ...) log_full(LOG_LEVEL_ERROR, (r), __VA_ARGS__)
+#define log_warn_errno(r, ...)  log_full(LOG_LEVEL_WARN, (r), __VA_ARGS__)
+#define log_debug_errno(r, ...) log_full(LOG_LEVEL_DEBUG, (r), __VA_ARGS__)

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+#include "loop.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+#define MAX_EVENTS 32
+
+struct loop {
+	int epfd;
+	bool exiting;
+	int exit_code;
+	uint64_t wakeups;
+	struct loop_timer *timers; /* sorted by deadline */
+};
+
+int loop_new(struct loop **ret)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		int r = -errno;
+		free(l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	safe_close(l->epfd);
+	free(l);
+}
+
+int loop_add(struct loop *l, int fd, uint32_t events, struct loop_watch *w)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = w};
+
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+int loop_del(struct loop *l, int fd)
+{
+	if (epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *ctx)
+{
+	*t = (struct loop_timer){.fn = fn, .ctx = ctx};
+}
+
+void loop_timer_disarm(struct loop *l, struct loop_timer *t)
+{
+	if (!t->armed)
+		return;
+	for (struct loop_timer **pp = &l->timers; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	}
+	t->armed = false;
+	t->next = NULL;
+}
+
+void loop_timer_arm(struct loop *l, struct loop_timer *t, uint64_t deadline_usec)
+{
+	struct loop_timer **pp;
+
+	loop_timer_disarm(l, t);
+	t->deadline_usec = deadline_usec;
+	for (pp = &l->timers; *pp && (*pp)->deadline_usec <= deadline_usec; pp = &(*pp)->next)
+		;
+	t->next = *pp;
+	*pp = t;
+	t->armed = true;
+}
+
+/* Returns the epoll timeout in ms until the first timer, rounded up; -1 when none. */
+static int next_timeout_ms(const struct loop *l, uint64_t now)
+{
+	uint64_t d;
+
+	if (!l->timers)
+		return -1;
+	if (l->timers->deadline_usec <= now)
+		return 0;
+	d = (l->timers->deadline_usec - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC;
+	return d > 3600000 ? 3600000 : (int)d;
+}
+
+static void run_timers(struct loop *l)
+{
+	uint64_t now = now_usec();
+
+	/* A handler may re-arm its own timer; the list head is re-read each time. */
+	while (!l->exiting && l->timers && l->timers->deadline_usec <= now) {
+		struct loop_timer *t = l->timers;
+
+		l->timers = t->next;
+		t->armed = false;
+		t->next = NULL;
+		t->fn(t->ctx);
+	}
+}
+
+int loop_run(struct loop *l)
+{
+	struct epoll_event events[MAX_EVENTS];
+
+	l->exiting = false;
+	while (!l->exiting) {
+		int n = epoll_wait(l->epfd, events, MAX_EVENTS, next_timeout_ms(l, now_usec()));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		l->wakeups++;
+		for (int i = 0; i < n && !l->exiting; i++) {
+			struct loop_watch *w = events[i].data.ptr;
+			w->fn(w->ctx, events[i].events);
+		}
+		run_timers(l);
+	}
+	return l->exit_code;
+}
+
+void loop_exit(struct loop *l, int code)
+{
+	l->exiting = true;
+	l->exit_code = code;
+}
+
+uint64_t loop_wakeups(const struct loop *l)
+{
+	return l->wakeups;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* reapd: parse the options, build the daemon, run it. */
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct daemon *d;
+	bool usage = false;
+	int r;
+
+	config_init(&cfg);
+	r = config_parse_args(&cfg, argc, argv, stdout, stderr);
+	if (r != 0) {
+		config_free(&cfg);
+		return r > 0 ? 0 : 2;
+	}
+	if (!cfg.proc_root || !cfg.cgroup_root) {
+		/* Defaults are filled here so tests can point both at fixture trees. */
+		if ((!cfg.proc_root && !(cfg.proc_root = strdup("/proc"))) ||
+		    (!cfg.cgroup_root && !(cfg.cgroup_root = strdup("/sys/fs/cgroup")))) {
+			fprintf(stderr, "reapd: out of memory\n");
+			config_free(&cfg);
+			return 1;
+		}
+	}
+	if (cfg.verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+
+	r = daemon_new(&cfg, &d, &usage);
+	if (r < 0) {
+		config_free(&cfg);
+		return usage ? 2 : 1;
+	}
+	r = daemon_run(d);
+	daemon_free(d);
+	config_free(&cfg);
+	return r;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Pure parsers for the kernel's text files and for option values.  They read
+ * a NUL-terminated buffer, never allocate, and return 0 or -EINVAL for input
+ * that is malformed (missing fields, junk, overflow).  Output parameters are
+ * written only on success.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROC_COMM_MAX 64 /* kernel threads may show names longer than TASK_COMM_LEN */
+
+/* Flags from /proc/<pid>/stat field 9 that reapd cares about. */
+#define PF_EXITING_FLAG 0x00000004U
+#define PF_KTHREAD_FLAG 0x00200000U
+
+struct proc_stat {
+	char comm[PROC_COMM_MAX];
+	char state;
+	pid_t ppid;
+	unsigned int flags;
+	uint64_t start_time; /* clock ticks after boot */
+	uint64_t rss_pages;
+};
+
+/*
+ * Parses /proc/<pid>/stat.  The command name may hold any byte, ')' and
+ * spaces included, so it is taken up to the last ')'.  Returns 0 or -EINVAL.
+ */
+int parse_proc_stat(const char *buf, struct proc_stat *ret);
+
+struct proc_status {
+	uid_t uid; /* real uid */
+	char state;
+	bool has_mm; /* false for zombies and kernel threads */
+	uint64_t rss_anon_kib;
+	uint64_t rss_file_kib;
+	uint64_t rss_shmem_kib;
+	uint64_t swap_kib;
+	uint64_t shdpnd; /* shared pending signal mask, bit n-1 for signal n */
+};
+
+/* Parses /proc/<pid>/status. Returns 0, or -EINVAL when State or Uid is missing. */
+int parse_proc_status(const char *buf, struct proc_status *ret);
+
+/* True when @mask (a ShdPnd/SigPnd value) has SIGKILL pending. */
+bool sigmask_has_sigkill(uint64_t mask);
+
+struct proc_statm {
+	uint64_t size, resident, shared; /* pages */
+};
+
+/* Parses /proc/<pid>/statm. Returns 0 or -EINVAL. */
+int parse_proc_statm(const char *buf, struct proc_statm *ret);
+
+struct meminfo {
+	uint64_t total_kib;
+	uint64_t free_kib;
+	uint64_t available_kib;
+	uint64_t swap_total_kib;
+	uint64_t swap_free_kib;
+};
+
+/*
+ * Parses /proc/meminfo.  Returns 0, or -EINVAL when MemTotal, MemFree or the
+ * swap lines are missing.  Without MemAvailable (kernels before 3.14),
+ * available is estimated as MemFree + Cached.
+ */
+int parse_meminfo(const char *buf, struct meminfo *ret);
+
+/*
+ * Looks up "@key <number>" at the start of a line of @buf (memory.stat,
+ * memory.events, ...).  Returns 0, -ENOENT when the key is absent, -EINVAL
+ * when its value is not a number.
+ */
+int parse_keyed_u64(const char *buf, const char *key, uint64_t *ret);
+
+/* Parses a cgroup value file: a number or "max" (UINT64_MAX). Returns 0 or -EINVAL. */
+int parse_cgroup_value(const char *buf, uint64_t *ret);
+
+struct psi_line {
+	uint32_t avg10, avg60, avg300; /* hundredths of a percent */
+	uint64_t total_usec;
+};
+
+struct psi_stats {
+	struct psi_line some, full;
+	bool has_full;
+};
+
+/* Parses a PSI file (/proc/pressure/memory, memory.pressure). Returns 0 or -EINVAL. */
+int parse_psi(const char *buf, struct psi_stats *ret);
+
+/*
+ * Parses a size: a decimal number with an optional K, M, G or T suffix
+ * (powers of 1024; "KiB", "KB" and "k" are accepted too).  A plain number is
+ * bytes.  Returns 0 or -EINVAL (junk, overflow, empty).
+ */
+int parse_size(const char *s, uint64_t *ret_bytes);
+
+/* A threshold given as a share of the domain or as an absolute size. */
+struct threshold {
+	bool is_percent;
+	uint32_t percent_x100; /* when is_percent: 0..10000 */
+	uint64_t bytes;        /* otherwise */
+};
+
+/* Parses "PERCENT%" (0-100, up to two decimals) or a size. Returns 0 or -EINVAL. */
+int parse_threshold(const char *s, struct threshold *ret);
+
+/* Resolves @t against a domain of @total_kib. Returns KiB. */
+uint64_t threshold_kib(const struct threshold *t, uint64_t total_kib);
+
+/* Parses a decimal integer in [@min, @max]. Returns 0 or -EINVAL/-ERANGE. */
+int parse_int_range(const char *s, long min, long max, long *ret);
+
+/*
+ * Finds the cgroup path of @controller in /proc/<pid>/cgroup content
+ * ("ID:controllers:path" lines); an empty @controller finds the cgroup v2
+ * line ("0::path").  Copies the path to @ret (size @len).  Returns 0,
+ * -ENOENT when there is no such line, -EINVAL for malformed content or a path
+ * that does not fit.
+ */
+int parse_proc_cgroup(const char *buf, const char *controller, char *ret, size_t len);

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+#include "policy.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define N_BUCKETS (ADJ_MAX - ADJ_MIN + 1)
+
+struct policy_work {
+	size_t capacity;
+	uint32_t *order;  /* eligible candidates, highest effective adj first */
+	uint32_t *chosen; /* candidates picked by the bucket walk */
+	uint32_t counts[N_BUCKETS + 1];
+};
+
+static const char *const skip_names[SKIP_REASON_COUNT] = {
+	[SKIP_NONE] = "eligible",
+	[SKIP_INIT] = "init",
+	[SKIP_SELF] = "self",
+	[SKIP_KTHREAD] = "kthread",
+	[SKIP_UNKILLABLE] = "unkillable",
+	[SKIP_BELOW_MIN] = "below-min-adj",
+	[SKIP_IGNORED] = "ignored",
+	[SKIP_DYING] = "dying",
+	[SKIP_PENDING] = "pending",
+	[SKIP_GONE] = "gone",
+	[SKIP_EMPTY] = "empty",
+};
+
+const char *skip_reason_name(enum skip_reason r)
+{
+	return (unsigned)r < SKIP_REASON_COUNT ? skip_names[r] : "?";
+}
+
+bool policy_rules_empty(const struct policy_rules *rules)
+{
+	return rules->n_prefer == 0 && rules->n_avoid == 0 && rules->n_ignore == 0;
+}
+
+static bool match_any(struct matcher *const *ms, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (matcher_match(ms[i], s))
+			return true;
+	return false;
+}
+
+void policy_apply_rules(const struct policy_rules *rules, struct candidate *c)
+{
+	int adj = c->adj;
+
+	if (match_any(rules->ignore, rules->n_ignore, c->comm))
+		c->skip = SKIP_IGNORED;
+	/* -1000 is the kernel's "never kill"; a name rule must not undo it. */
+	if (adj > ADJ_MIN) {
+		if (match_any(rules->prefer, rules->n_prefer, c->comm))
+			adj += ADJ_PREFER_SHIFT;
+		if (match_any(rules->avoid, rules->n_avoid, c->comm))
+			adj -= ADJ_PREFER_SHIFT;
+		if (adj > ADJ_MAX)
+			adj = ADJ_MAX;
+		if (adj <= ADJ_MIN)
+			adj = ADJ_MIN + 1;
+	}
+	c->eff_adj = (int16_t)adj;
+}
+
+int policy_work_new(size_t capacity, struct policy_work **ret)
+{
+	struct policy_work *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->capacity = capacity;
+	w->order = calloc(capacity ? capacity : 1, sizeof(*w->order));
+	w->chosen = calloc(capacity ? capacity : 1, sizeof(*w->chosen));
+	if (!w->order || !w->chosen) {
+		policy_work_free(w);
+		return -ENOMEM;
+	}
+	*ret = w;
+	return 0;
+}
+
+size_t policy_work_capacity(const struct policy_work *w)
+{
+	return w->capacity;
+}
+
+void policy_work_free(struct policy_work *w)
+{
+	if (!w)
+		return;
+	free(w->order);
+	free(w->chosen);
+	free(w);
+}
+
+/* True when @a should come before @b: larger first, then lower pid for a stable order. */
+static bool bigger(const struct candidate *cands, uint32_t a, uint32_t b)
+{
+	if (cands[a].size_kib != cands[b].size_kib)
+		return cands[a].size_kib > cands[b].size_kib;
+	return cands[a].pid < cands[b].pid;
+}
+
+static void sift_down(const struct candidate *cands, uint32_t *v, size_t root, size_t n)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		uint32_t tmp;
+
+		if (child >= n)
+			return;
+		/* A min-heap on "bigger" leaves the array sorted largest first. */
+		if (child + 1 < n && bigger(cands, v[child], v[child + 1]))
+			child++;
+		if (!bigger(cands, v[root], v[child]))
+			return;
+		tmp = v[root];
+		v[root] = v[child];
+		v[child] = tmp;
+		root = child;
+	}
+}
+
+/* Sorts @v[0..n) largest first.  Heapsort: in place, O(n log n), no allocation (unlike qsort). */
+static void sort_by_size(const struct candidate *cands, uint32_t *v, size_t n)
+{
+	if (n < 2)
+		return;
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(cands, v, i, n);
+	for (size_t end = n - 1; end > 0; end--) {
+		uint32_t tmp = v[0];
+		v[0] = v[end];
+		v[end] = tmp;
+		sift_down(cands, v, 0, end);
+	}
+}
+
+static bool eligible(const struct policy_params *p, const struct candidate *c)
+{
+	return c->skip == SKIP_NONE && c->pid > 1 && c->pid != p->self && c->adj > ADJ_MIN &&
+	       c->eff_adj >= p->min_adj && c->eff_adj <= ADJ_MAX;
+}
+
+/* Counting sort of the eligible candidates into w->order, highest effective adj first. */
+static size_t bucket_order(const struct policy_params *p, const struct candidate *cands, size_t n,
+			   struct policy_work *w)
+{
+	uint32_t *counts = w->counts;
+	size_t total = 0;
+
+	for (size_t b = 0; b <= N_BUCKETS; b++)
+		counts[b] = 0;
+	for (size_t i = 0; i < n; i++)
+		if (eligible(p, &cands[i]))
+			counts[ADJ_MAX - cands[i].eff_adj]++;
+	/* counts[k] becomes the start of bucket k (k = ADJ_MAX - adj). */
+	for (size_t b = 0; b < N_BUCKETS; b++) {
+		uint32_t c = counts[b];
+		counts[b] = (uint32_t)total;
+		total += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (eligible(p, &cands[i]))
+			w->order[counts[ADJ_MAX - cands[i].eff_adj]++] = (uint32_t)i;
+	return total;
+}
+
+/* Returns the length of the shortest prefix of @v whose sizes add up to @target (all if none). */
+static size_t covering_prefix(const struct candidate *cands, const uint32_t *v, size_t n,
+			      uint64_t target)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += cands[v[i]].size_kib;
+		if (sum >= target)
+			return i + 1;
+	}
+	return n;
+}
+
+int policy_select(const struct policy_params *p, struct candidate *cands, size_t n,
+		  policy_load_fn load, void *ctx, struct policy_work *w, uint32_t *ret_victims)
+{
+	size_t total, pos = 0, n_chosen = 0, n_kill;
+	uint64_t found = 0;
+
+	if (n > w->capacity)
+		return -E2BIG;
+	if (p->target_kib == 0 || p->max_victims == 0)
+		return 0;
+
+	total = bucket_order(p, cands, n, w);
+
+	/* Walk the buckets from the least important down; load sizes lazily. */
+	while (pos < total && found < p->target_kib) {
+		int adj = cands[w->order[pos]].eff_adj;
+		size_t first = n_chosen;
+
+		for (; pos < total && cands[w->order[pos]].eff_adj == adj; pos++) {
+			uint32_t idx = w->order[pos];
+			struct candidate *c = &cands[idx];
+
+			if (!c->loaded) {
+				if (load(ctx, c) < 0) {
+					if (c->skip == SKIP_NONE)
+						c->skip = SKIP_GONE;
+					continue;
+				}
+				c->loaded = true;
+			}
+			if (c->skip != SKIP_NONE)
+				continue;
+			if (c->size_kib == 0) {
+				c->skip = SKIP_EMPTY;
+				continue;
+			}
+			w->chosen[n_chosen++] = idx;
+			found += c->size_kib;
+		}
+		sort_by_size(cands, w->chosen + first, n_chosen - first);
+	}
+
+	/* First round: the prefix, in bucket order, that covers the target. */
+	n_kill = covering_prefix(cands, w->chosen, n_chosen, p->target_kib);
+	/* Second round: the same set largest first; fewer, larger victims may do. */
+	sort_by_size(cands, w->chosen, n_kill);
+	n_kill = covering_prefix(cands, w->chosen, n_kill, p->target_kib);
+
+	if (n_kill > p->max_victims)
+		n_kill = p->max_victims;
+	for (size_t i = 0; i < n_kill; i++)
+		ret_victims[i] = w->chosen[i];
+	return (int)n_kill;
+}

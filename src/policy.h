@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Victim selection, in the way of Simple LMK: candidates are bucketed by
+ * effective oom_score_adj, buckets are walked from the least important down
+ * to the round's minimum, largest first inside a bucket, until the memory
+ * found covers the target; then the chosen set is sorted by size and the
+ * smallest prefix that still covers the target is kept, so a few large
+ * victims replace many small ones.
+ *
+ * The selection is a pure function of the candidate snapshot.  Sizes are
+ * costly to read, so they are filled in through a loader callback, and only
+ * for the buckets the walk reaches.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "match.h"
+
+#define ADJ_MIN          (-1000)
+#define ADJ_MAX          1000
+#define ADJ_PREFER_SHIFT 300
+#define COMM_LEN         16
+
+/* Why a candidate is not eligible; SKIP_NONE means it may be chosen. */
+enum skip_reason {
+	SKIP_NONE = 0,
+	SKIP_INIT,        /* pid 1 */
+	SKIP_SELF,        /* reapd itself */
+	SKIP_KTHREAD,     /* kernel thread */
+	SKIP_UNKILLABLE,  /* oom_score_adj -1000 */
+	SKIP_BELOW_MIN,   /* effective adj below the round's minimum */
+	SKIP_IGNORED,     /* matches --ignore */
+	SKIP_DYING,       /* zombie, exiting, or SIGKILL already pending */
+	SKIP_PENDING,     /* killed by us, not yet confirmed dead */
+	SKIP_GONE,        /* vanished while being read */
+	SKIP_EMPTY,       /* nothing to free */
+	SKIP_REASON_COUNT
+};
+
+/* Returns a short name for @r ("pending", "kthread", ...). */
+const char *skip_reason_name(enum skip_reason r);
+
+struct candidate {
+	pid_t pid;
+	int16_t adj;     /* oom_score_adj as read */
+	int16_t eff_adj; /* adj shifted by --prefer/--avoid, clamped to [-1000, 1000] */
+	bool loaded;     /* the loader has filled the fields below */
+	uint8_t skip;    /* enum skip_reason */
+	uid_t uid;
+	uint64_t start_time; /* clock ticks after boot, from /proc/<pid>/stat */
+	uint64_t size_kib;   /* what a kill frees: anon + swap + shmem */
+	uint64_t anon_kib;
+	char comm[COMM_LEN];
+};
+
+#define POLICY_MAX_PATTERNS 8
+
+/* --prefer / --avoid / --ignore patterns, matched against the process name. */
+struct policy_rules {
+	struct matcher *prefer[POLICY_MAX_PATTERNS];
+	struct matcher *avoid[POLICY_MAX_PATTERNS];
+	struct matcher *ignore[POLICY_MAX_PATTERNS];
+	size_t n_prefer, n_avoid, n_ignore;
+};
+
+/* Returns true when no pattern is configured (names need not be read). */
+bool policy_rules_empty(const struct policy_rules *rules);
+
+/*
+ * Sets @c->eff_adj from @c->adj and @c->comm: +300 for a --prefer match, -300
+ * for an --avoid match (both: no shift), clamped to [-1000, 1000], with the
+ * unkillable -1000 never shifted; sets @c->skip to SKIP_IGNORED for an
+ * --ignore match.  Never allocates.
+ */
+void policy_apply_rules(const struct policy_rules *rules, struct candidate *c);
+
+/*
+ * Fills the size fields of @c (and may set @c->skip).  Returns 0, or -errno
+ * when the candidate could not be read; it is then left out.
+ */
+typedef int (*policy_load_fn)(void *ctx, struct candidate *c);
+
+struct policy_params {
+	int min_adj;          /* lowest effective adj this round may kill */
+	uint64_t target_kib;  /* memory this round must free */
+	size_t max_victims;   /* at most this many victims */
+	pid_t self;           /* never chosen */
+};
+
+/* Scratch space for policy_select(), sized once at start-up. */
+struct policy_work;
+
+/* Allocates scratch space for up to @capacity candidates. Returns 0 or -ENOMEM. */
+int policy_work_new(size_t capacity, struct policy_work **ret);
+
+/* Returns the capacity @w was sized for. */
+size_t policy_work_capacity(const struct policy_work *w);
+
+void policy_work_free(struct policy_work *w);
+
+/*
+ * Chooses the victims among @cands[0..@n) for @p.  Candidates that are never
+ * killable (pid 1, @p->self, adj -1000, below min_adj, skip set, size 0) are
+ * left out; @load is called at most once per candidate, only for the buckets
+ * the walk reaches.  Writes the chosen candidates' indices, largest first,
+ * to @ret_victims (room for @p->max_victims).  If the eligible candidates
+ * cannot cover the target, all of them are chosen (up to max_victims).
+ * Returns the number of victims (0 when none), or -E2BIG when @n exceeds the
+ * scratch capacity.  Never allocates.
+ */
+int policy_select(const struct policy_params *p, struct candidate *cands, size_t n,
+		  policy_load_fn load, void *ctx, struct policy_work *w, uint32_t *ret_victims);

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+#include "proctab.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+#include "sys.h"
+
+#define DENTS_BUF   32768
+#define STAT_BUF    1024
+#define STATUS_BUF  16384
+#define PROCS_BUF   16384
+#define MAX_CG_DEPTH 32
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+struct proctab {
+	int proc_fd;
+	int scope_fd;
+	pid_t self;
+	const struct policy_rules *rules;
+	struct candidate *cands;
+	size_t capacity;
+	size_t n;
+	size_t seen;
+	int min_adj;
+	bool overflowed;
+	char *dents;  /* DENTS_BUF */
+	char *stat;   /* STAT_BUF */
+	char *status; /* STATUS_BUF */
+	char *procs;  /* PROCS_BUF */
+};
+
+int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
+{
+	struct proctab *pt = calloc(1, sizeof(*pt));
+	int r;
+
+	if (!pt)
+		return -ENOMEM;
+	pt->scope_fd = cfg->scope_dirfd;
+	pt->self = cfg->self;
+	pt->rules = cfg->rules;
+	pt->capacity = cfg->capacity ? cfg->capacity : 1;
+	pt->proc_fd = open(cfg->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pt->proc_fd < 0) {
+		r = -errno;
+		free(pt);
+		return r;
+	}
+	pt->cands = calloc(pt->capacity, sizeof(*pt->cands));
+	pt->dents = malloc(DENTS_BUF);
+	pt->stat = malloc(STAT_BUF);
+	pt->status = malloc(STATUS_BUF);
+	pt->procs = malloc(PROCS_BUF);
+	if (!pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs) {
+		proctab_free(pt);
+		return -ENOMEM;
+	}
+	/* Touch every buffer now so a scan under pressure does not fault pages in. */
+	memset(pt->dents, 0, DENTS_BUF);
+	memset(pt->stat, 0, STAT_BUF);
+	memset(pt->status, 0, STATUS_BUF);
+	memset(pt->procs, 0, PROCS_BUF);
+	*ret = pt;
+	return 0;
+}
+
+void proctab_free(struct proctab *pt)
+{
+	if (!pt)
+		return;
+	safe_close(pt->proc_fd);
+	free(pt->cands);
+	free(pt->dents);
+	free(pt->stat);
+	free(pt->status);
+	free(pt->procs);
+	free(pt);
+}
+
+bool proctab_overflowed(const struct proctab *pt)
+{
+	return pt->overflowed;
+}
+
+size_t proctab_seen(const struct proctab *pt)
+{
+	return pt->seen;
+}
+
+size_t proctab_capacity(const struct proctab *pt)
+{
+	return pt->capacity;
+}
+
+int proctab_grow(struct proctab *pt)
+{
+	size_t cap = pt->capacity * 2;
+	struct candidate *c = calloc(cap, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	free(pt->cands);
+	pt->cands = c;
+	pt->capacity = cap;
+	pt->n = 0;
+	return 0;
+}
+
+/* Reads /proc/<pid>/<name> into @buf. Returns the length or -errno. */
+static ssize_t read_pid_file(struct proctab *pt, pid_t pid, const char *name, char *buf,
+			     size_t size)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "%d/%s", (int)pid, name);
+	return read_at(pt->proc_fd, path, buf, size);
+}
+
+/* Reads the process name from /proc/<pid>/comm into @c->comm. */
+static int read_comm(struct proctab *pt, struct candidate *c)
+{
+	char buf[COMM_LEN + 2];
+	ssize_t n = read_pid_file(pt, c->pid, "comm", buf, sizeof(buf));
+	size_t len;
+
+	if (n < 0 && n != -EOVERFLOW)
+		return (int)n;
+	len = strcspn(buf, "\n");
+	if (len >= COMM_LEN)
+		len = COMM_LEN - 1;
+	memcpy(c->comm, buf, len);
+	c->comm[len] = '\0';
+	return 0;
+}
+
+/* Looks at one pid: reads its adj and adds it to the table if it may be a candidate. */
+static void consider(struct proctab *pt, pid_t pid)
+{
+	struct candidate *c;
+	char buf[16];
+	long adj;
+	ssize_t n;
+
+	pt->seen++;
+	if (pid <= 1 || pid == pt->self)
+		return;
+	n = read_pid_file(pt, pid, "oom_score_adj", buf, sizeof(buf));
+	if (n <= 0)
+		return; /* gone, or a hostile/unreadable entry: not a candidate */
+	buf[strcspn(buf, "\n")] = '\0';
+	if (parse_int_range(buf, ADJ_MIN, ADJ_MAX, &adj) < 0 || adj == ADJ_MIN)
+		return;
+	if (pt->n >= pt->capacity) {
+		pt->overflowed = true;
+		return;
+	}
+	c = &pt->cands[pt->n];
+	*c = (struct candidate){.pid = pid, .adj = (int16_t)adj, .eff_adj = (int16_t)adj};
+	if (pt->rules && !policy_rules_empty(pt->rules)) {
+		if (read_comm(pt, c) < 0)
+			return;
+		policy_apply_rules(pt->rules, c);
+	}
+	if (c->eff_adj < pt->min_adj)
+		return;
+	pt->n++;
+}
+
+/* Walks /proc with getdents64 and considers every numeric entry. */
+static int scan_proc(struct proctab *pt)
+{
+	if (lseek(pt->proc_fd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = sys_getdents64(pt->proc_fd, pt->dents, DENTS_BUF);
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return 0;
+		for (ssize_t off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(pt->dents + off);
+			int pid = parse_pid(d->d_name);
+
+			if (pid > 0)
+				consider(pt, pid);
+			off += d->d_reclen;
+		}
+	}
+}
+
+/* Reads cgroup.procs of the cgroup at @dirfd and considers every pid in it. */
+static int scan_cgroup_procs(struct proctab *pt, int dirfd)
+{
+	size_t carry = 0;
+	int fd = open_at(dirfd, "cgroup.procs", O_RDONLY);
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t n = read(fd, pt->procs + carry, PROCS_BUF - 1 - carry);
+		char *line, *end;
+
+		if (n < 0) {
+			int r = -errno;
+			close(fd);
+			return r;
+		}
+		end = pt->procs + carry + n;
+		*end = '\0';
+		line = pt->procs;
+		for (char *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+			int pid;
+			*nl = '\0';
+			pid = parse_pid(line);
+			if (pid > 0)
+				consider(pt, pid);
+		}
+		carry = (size_t)(end - line);
+		if (n == 0) {
+			/* A last pid without a newline. */
+			int pid = carry ? parse_pid(line) : -1;
+			if (pid > 0)
+				consider(pt, pid);
+			break;
+		}
+		memmove(pt->procs, line, carry);
+		if (carry >= PROCS_BUF - 1)
+			carry = 0; /* a line that long is not a pid */
+	}
+	close(fd);
+	return 0;
+}
+
+/* Considers the processes of the cgroup at @dirfd and of every cgroup below it. */
+static int scan_cgroup_tree(struct proctab *pt, int dirfd, unsigned depth)
+{
+	char *dents = pt->dents;
+	int r = scan_cgroup_procs(pt, dirfd);
+
+	if (r < 0)
+		return r;
+	if (depth >= MAX_CG_DEPTH)
+		return 0;
+	if (lseek(dirfd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		/* The dents buffer is shared with deeper levels, so re-read from the saved offset. */
+		ssize_t n = sys_getdents64(dirfd, dents, DENTS_BUF / 2);
+
+		if (n <= 0)
+			return (int)n;
+		for (ssize_t off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(dents + off);
+			int64_t next = d->d_off;
+			int sub;
+
+			off += d->d_reclen;
+			if (d->d_type != DT_DIR || d->d_name[0] == '.')
+				continue;
+			sub = open_at(dirfd, d->d_name, O_RDONLY | O_DIRECTORY);
+			if (sub < 0)
+				continue; /* removed meanwhile */
+			scan_cgroup_tree(pt, sub, depth + 1);
+			close(sub);
+			/* Resume after this entry; the buffer was overwritten below. */
+			if (lseek(dirfd, next, SEEK_SET) < 0)
+				return -errno;
+			break;
+		}
+	}
+}
+
+int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands)
+{
+	int r;
+
+	pt->n = 0;
+	pt->seen = 0;
+	pt->overflowed = false;
+	pt->min_adj = min_adj;
+	if (pt->scope_fd < 0)
+		r = scan_proc(pt);
+	else
+		r = scan_cgroup_tree(pt, pt->scope_fd, 0);
+	if (r < 0)
+		return r;
+	*ret_cands = pt->cands;
+	return (int)pt->n;
+}
+
+int proctab_load(void *ctx, struct candidate *c)
+{
+	struct proctab *pt = ctx;
+	struct proc_stat st;
+	struct proc_status ss;
+	ssize_t n;
+	size_t len;
+
+	n = read_pid_file(pt, c->pid, "stat", pt->stat, STAT_BUF);
+	if (n < 0)
+		return (int)n;
+	if (parse_proc_stat(pt->stat, &st) < 0)
+		return -EINVAL;
+	n = read_pid_file(pt, c->pid, "status", pt->status, STATUS_BUF);
+	if (n < 0 && n != -EOVERFLOW)
+		return (int)n;
+	if (parse_proc_status(pt->status, &ss) < 0)
+		return -EINVAL;
+
+	c->start_time = st.start_time;
+	c->uid = ss.uid;
+	if (c->comm[0] == '\0') {
+		len = strlen(st.comm);
+		if (len >= COMM_LEN)
+			len = COMM_LEN - 1;
+		memcpy(c->comm, st.comm, len);
+		c->comm[len] = '\0';
+	}
+	c->anon_kib = ss.rss_anon_kib;
+	c->size_kib = ss.rss_anon_kib + ss.swap_kib + ss.rss_shmem_kib;
+
+	if (st.flags & PF_KTHREAD_FLAG)
+		c->skip = SKIP_KTHREAD;
+	else if (st.state == 'Z' || st.state == 'X' || st.state == 'x' ||
+		 (st.flags & PF_EXITING_FLAG) || sigmask_has_sigkill(ss.shdpnd))
+		c->skip = SKIP_DYING;
+	else if (!ss.has_mm)
+		c->skip = SKIP_EMPTY;
+	return 0;
+}
+
+int proctab_verify(struct proctab *pt, const struct candidate *c)
+{
+	struct proc_stat st;
+	ssize_t n = read_pid_file(pt, c->pid, "stat", pt->stat, STAT_BUF);
+
+	if (n == -ENOENT)
+		return -ESRCH;
+	if (n < 0)
+		return (int)n;
+	if (parse_proc_stat(pt->stat, &st) < 0)
+		return -EINVAL;
+	return st.start_time == c->start_time ? 0 : -ESTALE;
+}

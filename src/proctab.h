@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The process table: a snapshot of the processes in scope, taken when a round
+ * of kills starts.  A scan reads only each process's oom_score_adj (and its
+ * name when --prefer/--avoid/--ignore need it); proctab_load() reads the rest
+ * for the candidates the policy reaches.  The table and every read buffer are
+ * allocated once; /proc is walked with getdents64 from a directory fd held
+ * open, and the cgroup scope from its directory fd.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+struct proctab;
+
+struct proctab_config {
+	const char *proc_root;           /* "/proc" or a fixture tree */
+	int scope_dirfd;                 /* -1: every process; else a cgroup directory (not owned) */
+	pid_t self;                      /* never a candidate */
+	const struct policy_rules *rules; /* may be NULL */
+	size_t capacity;                 /* candidates kept per scan */
+};
+
+/* Creates a table. Returns 0, or -errno (e.g. when @proc_root cannot be opened). */
+int proctab_new(const struct proctab_config *cfg, struct proctab **ret);
+
+void proctab_free(struct proctab *pt);
+
+/*
+ * Scans the scope: every process except pid 1, @self and adj -1000, whose
+ * effective adj is at least @min_adj, becomes a candidate with pid, adj,
+ * eff_adj (and comm when rules are set).  Returns the number of candidates
+ * and stores the table in @ret_cands, or -errno.  Processes that vanish
+ * while being read are left out.  When the scope holds more candidates than
+ * the capacity, the rest are left out and proctab_overflowed() says so.
+ */
+int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands);
+
+/* Returns true when the last scan found more candidates than fit. */
+bool proctab_overflowed(const struct proctab *pt);
+
+/* Returns the number of processes the last scan looked at. */
+size_t proctab_seen(const struct proctab *pt);
+
+/* Returns the capacity. */
+size_t proctab_capacity(const struct proctab *pt);
+
+/*
+ * Doubles the capacity (allocates; call it only off the kill path).
+ * Returns 0 or -ENOMEM.
+ */
+int proctab_grow(struct proctab *pt);
+
+/*
+ * The policy's loader (policy_load_fn; @ctx is the proctab): reads
+ * /proc/<pid>/stat and status and fills start_time, uid, comm and the sizes.
+ * Kernel threads, zombies, exiting processes and processes with SIGKILL
+ * pending get c->skip set.  Returns 0, or -errno when the process is gone.
+ */
+int proctab_load(void *ctx, struct candidate *c);
+
+/*
+ * Checks that the process now behind @c->pid is the one that was scanned:
+ * its start time is unchanged.  Call it after pinning the pid with a pidfd.
+ * Returns 0 when it is, -ESTALE when the pid was reused, -ESRCH when the
+ * process is gone, other -errno on read errors.
+ */
+int proctab_verify(struct proctab *pt, const struct candidate *c);

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+#include "reaper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parse.h"
+#include "sys.h"
+
+#define WORKER_STACK (128 * 1024)
+#define MRELEASE_TRIES 3
+
+struct job {
+	struct reaper_request req;
+	bool signal_sent;
+	uint64_t signal_usec;
+};
+
+struct reaper {
+	struct reaper_config cfg;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	pthread_t *threads;
+	unsigned started;
+	struct job *queue;
+	size_t queued;
+	size_t unsent; /* queued jobs whose signal a worker must still send */
+	unsigned idle; /* workers waiting for a job */
+	bool stopping;
+	int pipe_rd, pipe_wr;
+};
+
+/* Takes the next job: unsent signals first (a kill must never wait behind a reap), then most anon. */
+static struct job take_job(struct reaper *r)
+{
+	size_t best = 0;
+	struct job j;
+
+	for (size_t i = 1; i < r->queued; i++) {
+		const struct job *a = &r->queue[i], *b = &r->queue[best];
+		if (a->signal_sent != b->signal_sent ? !a->signal_sent
+						     : a->req.anon_kib > b->req.anon_kib)
+			best = i;
+	}
+	j = r->queue[best];
+	r->queue[best] = r->queue[--r->queued];
+	if (!j.signal_sent)
+		r->unsent--;
+	return j;
+}
+
+/* Reads the victim's remaining anonymous memory (statm resident - shared). Returns KiB or -errno. */
+static int64_t anon_left_kib(struct reaper *r, pid_t pid)
+{
+	char path[32], buf[128];
+	struct proc_statm sm;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/statm", (int)pid);
+	n = read_at(r->cfg.proc_fd, path, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	if (parse_proc_statm(buf, &sm) < 0)
+		return -EINVAL;
+	return (int64_t)((sm.resident > sm.shared ? sm.resident - sm.shared : 0) *
+			 (uint64_t)(sysconf(_SC_PAGESIZE) / 1024));
+}
+
+static void do_reap(struct reaper *r, const struct job *j, struct reaper_result *res)
+{
+	uint64_t start = now_usec();
+	int err = 0;
+	int64_t left;
+
+	for (int i = 0; i < MRELEASE_TRIES; i++) {
+		err = sys_process_mrelease(j->req.pidfd);
+		/* EAGAIN: the mm was busy (mmap lock, notifiers); it usually clears at once. */
+		if (err != -EAGAIN && err != -EINTR)
+			break;
+		sched_yield();
+	}
+	res->reap_usec = now_usec() - start;
+	res->reap_error = err;
+	res->reaped = err == 0;
+	if (!res->reaped)
+		return;
+	left = anon_left_kib(r, j->req.pid);
+	if (left < 0 || (uint64_t)left > j->req.anon_kib)
+		left = 0; /* gone already: the reap released all of it */
+	res->reaped_kib = j->req.anon_kib - (uint64_t)left;
+}
+
+static void run_job(struct reaper *r, const struct job *j)
+{
+	struct reaper_result res = {
+		.id = j->req.id,
+		.pid = j->req.pid,
+		.signal_usec = j->signal_usec,
+		.signalled_by_caller = j->signal_sent,
+	};
+
+	if (!j->signal_sent) {
+		res.signal_error = sys_pidfd_send_signal(j->req.pidfd, SIGKILL);
+		res.signal_usec = now_usec();
+	}
+	if (res.signal_error == 0) {
+		if (r->cfg.reap)
+			do_reap(r, j, &res);
+		/* Thaw after the reap: a frozen victim's memory is back before it even runs. */
+		if (r->cfg.roots && cgroup_thaw_victim(r->cfg.roots, r->cfg.proc_fd, j->req.pid) > 0)
+			res.thawed = true;
+	}
+	safe_close(j->req.pidfd);
+	/* Records are smaller than PIPE_BUF, so each write is atomic; the loop drains the pipe. */
+	if (write(r->pipe_wr, &res, sizeof(res)) != sizeof(res))
+		log_warn("reaper: result for pid %d dropped", (int)res.pid);
+}
+
+static void *worker(void *arg)
+{
+	struct reaper *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct job j;
+
+		while (r->queued == 0 && !r->stopping) {
+			r->idle++;
+			pthread_cond_wait(&r->wake, &r->lock);
+			r->idle--;
+		}
+		if (r->stopping)
+			break;
+		j = take_job(r);
+		pthread_mutex_unlock(&r->lock);
+		run_job(r, &j);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+int reaper_new(const struct reaper_config *cfg, struct reaper **ret)
+{
+	struct reaper *r = calloc(1, sizeof(*r));
+	pthread_attr_t attr;
+	int fds[2], err = 0;
+	sigset_t all, old;
+
+	if (!r)
+		return -ENOMEM;
+	r->cfg = *cfg;
+	r->pipe_rd = r->pipe_wr = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->wake, NULL);
+	r->queue = calloc(cfg->queue_capacity ? cfg->queue_capacity : 1, sizeof(*r->queue));
+	r->threads = calloc(cfg->threads ? cfg->threads : 1, sizeof(*r->threads));
+	if (!r->queue || !r->threads) {
+		reaper_free(r);
+		return -ENOMEM;
+	}
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		err = -errno;
+		reaper_free(r);
+		return err;
+	}
+	r->pipe_rd = fds[0];
+	r->pipe_wr = fds[1];
+
+	/* Workers take no signals: they belong to the loop's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, WORKER_STACK);
+	for (unsigned i = 0; i < cfg->threads; i++) {
+		err = -pthread_create(&r->threads[i], &attr, worker, r);
+		if (err < 0)
+			break;
+		r->started++;
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err < 0) {
+		reaper_free(r);
+		return err;
+	}
+	*ret = r;
+	return 0;
+}
+
+void reaper_free(struct reaper *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stopping = true;
+	pthread_cond_broadcast(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	for (unsigned i = 0; i < r->started; i++)
+		pthread_join(r->threads[i], NULL);
+	for (size_t i = 0; i < r->queued; i++)
+		safe_close(r->queue[i].req.pidfd);
+	safe_close(r->pipe_rd);
+	safe_close(r->pipe_wr);
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r->queue);
+	free(r->threads);
+	free(r);
+}
+
+int reaper_fd(const struct reaper *r)
+{
+	return r->pipe_rd;
+}
+
+int reaper_submit(struct reaper *r, const struct reaper_request *req)
+{
+	struct job j = {.req = *req};
+	int err;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->idle > r->unsent && r->queued < r->cfg.queue_capacity) {
+		r->queue[r->queued++] = j;
+		r->unsent++;
+		pthread_cond_signal(&r->wake);
+		pthread_mutex_unlock(&r->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&r->lock);
+
+	/* Every worker is busy: no kill may wait, so signal from here. */
+	err = sys_pidfd_send_signal(req->pidfd, SIGKILL);
+	if (err < 0) {
+		safe_close(req->pidfd);
+		return err;
+	}
+	j.signal_sent = true;
+	j.signal_usec = now_usec();
+
+	pthread_mutex_lock(&r->lock);
+	if (r->queued < r->cfg.queue_capacity) {
+		r->queue[r->queued++] = j;
+		pthread_cond_signal(&r->wake);
+		pthread_mutex_unlock(&r->lock);
+		return 1;
+	}
+	pthread_mutex_unlock(&r->lock);
+	/* No room even to queue the reap: report the kill as done, unreaped. */
+	struct reaper_result res = {.id = req->id, .pid = req->pid, .signal_usec = j.signal_usec,
+				    .signalled_by_caller = true, .reap_error = -ENOSPC};
+	safe_close(req->pidfd);
+	if (write(r->pipe_wr, &res, sizeof(res)) != sizeof(res))
+		return -EIO;
+	return 1;
+}
+
+int reaper_read_result(struct reaper *r, struct reaper_result *ret)
+{
+	ssize_t n = read(r->pipe_rd, ret, sizeof(*ret));
+
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*ret) ? 0 : -EIO;
+}
+
+unsigned reaper_idle(struct reaper *r)
+{
+	unsigned idle;
+
+	pthread_mutex_lock(&r->lock);
+	idle = r->idle;
+	pthread_mutex_unlock(&r->lock);
+	return idle;
+}

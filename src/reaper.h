@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The reaper: a pool of threads that kill victims with pidfd_send_signal and
+ * at once release their memory with process_mrelease, so the event loop never
+ * waits while gigabytes are unmapped.  A kill never waits either: when every
+ * worker is busy, the caller's thread sends SIGKILL itself and the reap is
+ * queued for the next free worker.  Pending reaps are served largest
+ * anonymous memory first.  Every outcome comes back to the loop as a
+ * fixed-size record through a non-blocking pipe.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+
+struct reaper;
+
+struct reaper_config {
+	unsigned threads;
+	size_t queue_capacity;
+	bool reap;                        /* false: --no-reap, signal (and thaw) only */
+	int proc_fd;                      /* /proc, to measure and thaw victims (not owned) */
+	const struct cgroup_roots *roots; /* freezers to thaw victims from (not owned) */
+};
+
+struct reaper_request {
+	int pidfd; /* the reaper takes ownership, also on failure */
+	pid_t pid;
+	uint32_t id;
+	uint64_t anon_kib; /* reap order, and the base for reaped_kib */
+};
+
+struct reaper_result {
+	uint32_t id;
+	pid_t pid;
+	int signal_error;     /* 0 or -errno from pidfd_send_signal */
+	int reap_error;       /* 0 or -errno from process_mrelease; 0 when not tried */
+	bool reaped;
+	bool thawed;
+	bool signalled_by_caller; /* every worker was busy */
+	uint64_t signal_usec; /* CLOCK_MONOTONIC when SIGKILL went out */
+	uint64_t reap_usec;   /* time spent in process_mrelease */
+	uint64_t reaped_kib;  /* anonymous memory the reap released */
+};
+
+/* Starts the pool. Returns 0 or -errno. */
+int reaper_new(const struct reaper_config *cfg, struct reaper **ret);
+
+/* Stops and joins the workers; queued requests are dropped (their victims are already signalled). */
+void reaper_free(struct reaper *r);
+
+/* Returns the fd that becomes readable when results are waiting. */
+int reaper_fd(const struct reaper *r);
+
+/*
+ * Kills @req's process without waiting.  Returns 0 when a worker took the
+ * kill, 1 when the caller's thread sent SIGKILL and the reap was queued, or
+ * -errno when the signal failed (then nothing was queued and no result
+ * follows).  Takes ownership of @req->pidfd in every case.
+ */
+int reaper_submit(struct reaper *r, const struct reaper_request *req);
+
+/* Reads one result. Returns 0, or -EAGAIN when none is waiting. */
+int reaper_read_result(struct reaper *r, struct reaper_result *ret);
+
+/* Returns the number of workers currently idle (for tests and status). */
+unsigned reaper_idle(struct reaper *r);

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_process_mrelease
+#define SYS_process_mrelease 448
+#endif
+
+static uint64_t clock_usec(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t now_usec(void)
+{
+	return clock_usec(CLOCK_MONOTONIC);
+}
+
+uint64_t realtime_usec(void)
+{
+	return clock_usec(CLOCK_REALTIME);
+}
+
+int sys_pidfd_open(pid_t pid)
+{
+	long r = syscall(SYS_pidfd_open, pid, 0);
+
+	if (r < 0)
+		return -errno;
+	/* pidfds are always close-on-exec. */
+	return (int)r;
+}
+
+int sys_pidfd_send_signal(int pidfd, int sig)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int sys_process_mrelease(int pidfd)
+{
+	if (syscall(SYS_process_mrelease, pidfd, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+ssize_t sys_getdents64(int fd, void *buf, size_t len)
+{
+	long r = syscall(SYS_getdents64, fd, buf, len);
+
+	if (r < 0)
+		return -errno;
+	return (ssize_t)r;
+}
+
+ssize_t pread_str(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size == 0)
+		return -EINVAL;
+	for (;;) {
+		ssize_t n;
+
+		if (len == size - 1) {
+			/* Full: tell a file that fits exactly from one that is too long. */
+			char probe;
+
+			n = pread(fd, &probe, 1, (off_t)len);
+			buf[len] = '\0';
+			if (n < 0)
+				return errno == EINTR ? -EINTR : -errno;
+			return n == 0 ? (ssize_t)len : -EOVERFLOW;
+		}
+		n = pread(fd, buf + len, size - 1 - len, (off_t)len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			buf[len] = '\0';
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+int open_at(int dirfd, const char *path, int flags)
+{
+	int fd = openat(dirfd, path, flags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+ssize_t read_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	int fd = open_at(dirfd, path, O_RDONLY);
+	ssize_t r;
+
+	if (fd < 0)
+		return fd;
+	r = pread_str(fd, buf, size);
+	close(fd);
+	return r;
+}
+
+int write_at(int dirfd, const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	int fd = open_at(dirfd, path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = write(fd, s, len);
+	if (n < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	close(fd);
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int safe_close(int fd)
+{
+	if (fd >= 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+int parse_pid(const char *s)
+{
+	long v = 0;
+
+	if (*s < '1' || *s > '9')
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (*s - '0');
+		if (v > 0x3fffffff)
+			return -EINVAL;
+	}
+	return (int)v;
+}
+
+int path_format(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}

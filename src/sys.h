@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Thin wrappers over the system calls and file operations reapd uses.  All of
+ * them return >= 0 on success or a negative errno, never -1/errno, and none
+ * allocates memory.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define USEC_PER_MSEC 1000ULL
+#define USEC_PER_SEC  1000000ULL
+
+/* Returns CLOCK_MONOTONIC in microseconds. */
+uint64_t now_usec(void);
+
+/* Returns CLOCK_REALTIME in microseconds. */
+uint64_t realtime_usec(void);
+
+/* Returns a pidfd (close-on-exec) for @pid, or -errno. */
+int sys_pidfd_open(pid_t pid);
+
+/* Sends @sig through @pidfd. Returns 0 or -errno. */
+int sys_pidfd_send_signal(int pidfd, int sig);
+
+/*
+ * Releases the memory of the dying process behind @pidfd (process_mrelease,
+ * syscall 448; there is no libc wrapper on every libc).  Returns 0 or -errno:
+ * -ESRCH when the process has already released its memory, -EINVAL when it is
+ * not dying, -ENOSYS when the kernel lacks the call.
+ */
+int sys_process_mrelease(int pidfd);
+
+/* getdents64(2). Returns the number of bytes read, 0 at the end, or -errno. */
+ssize_t sys_getdents64(int fd, void *buf, size_t len);
+
+/*
+ * Reads the whole file behind @fd from offset 0 into @buf and NUL-terminates
+ * it.  Returns the length read, or -errno; -EOVERFLOW when the file does not
+ * fit in @size - 1 bytes (the buffer then holds a truncated prefix).
+ */
+ssize_t pread_str(int fd, char *buf, size_t size);
+
+/*
+ * Opens @path relative to @dirfd read-only, reads it like pread_str() and
+ * closes it.  Returns the length or -errno.
+ */
+ssize_t read_at(int dirfd, const char *path, char *buf, size_t size);
+
+/* Opens @path relative to @dirfd and writes @s to it. Returns 0 or -errno. */
+int write_at(int dirfd, const char *path, const char *s);
+
+/* Opens @path relative to @dirfd with @flags (O_CLOEXEC added). Returns the fd or -errno. */
+int open_at(int dirfd, const char *path, int flags);
+
+/* Closes @fd if it is >= 0 and returns -1, so "fd = safe_close(fd);" resets it. */
+int safe_close(int fd);
+
+/* Parses a decimal pid. Returns the pid (> 0) or -EINVAL. */
+int parse_pid(const char *s);
+
+/* snprintf into a path buffer. Returns 0, or -ENAMETOOLONG when it does not fit. */
+int path_format(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

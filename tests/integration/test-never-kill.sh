@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# An adj -1000 process inside the scope and an adj 1000 process outside it are
+# never touched, even while the scope runs out of memory.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_binaries
+detect_memcg
+
+make_memcg outside 0
+OUTSIDE_CG=$MEMCG
+make_memcg box 400
+spawn outsider "$OUTSIDE_CG" -- --size 100 --adj 1000
+OUTSIDER=$SPAWNED
+
+# Lowering oom_score_adj below 0 needs CAP_SYS_RESOURCE, which some machines
+# (and containers) do not give even to root.
+SHIELD=
+if "$MEMHOG" --adj -1000 --size 0 --quiet & p=$!; sleep 0.2; kill "$p" 2>/dev/null; wait "$p"; then
+	spawn shield "$MEMCG" -- --size 150 --adj -1000
+	SHIELD=$SPAWNED
+else
+	note "cannot create an adj -1000 process here (no CAP_SYS_RESOURCE): testing that" \
+	     "part with a process below --min-adj instead"
+fi
+spawn low "$MEMCG" -- --size 50 --adj 100
+LOW=$SPAWNED
+
+start_reapd --scope "$MEMCG" --mem-min 15% --min-adj 200
+spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 300 --adj 500
+GROWER=$SPAWNED
+
+wait_until 60 dead "$GROWER" || fail "the grower in the scope was never killed"
+sleep 0.5
+stop_reapd
+
+alive "$OUTSIDER" || fail "a process outside the scope was killed"
+alive "$LOW" || fail "a process below --min-adj was killed"
+[ -z "$SHIELD" ] || alive "$SHIELD" || fail "an adj -1000 process was killed"
+pids=$(events '" ".join(str(e["pid"]) for e in ev)')
+[ "$pids" = "$GROWER" ] || fail "killed $pids, expected only the grower $GROWER"
+note "only the grower died; outsider (adj 1000, other cgroup), adj 100 < min-adj${SHIELD:+, adj -1000} untouched"

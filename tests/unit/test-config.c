@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* Options and the config file: every setting, the defaults, and one clear
+ * line naming the option and the value for every bad input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+struct run {
+	struct config c;
+	int r;
+	char out[8192];
+	char err[1024];
+};
+
+/* Parses a NULL-terminated argument list, capturing both outputs. */
+static void parse(struct run *run, const char *const *args)
+{
+	char *argv[64];
+	int argc = 0;
+	FILE *out = fmemopen(run->out, sizeof(run->out), "w");
+	FILE *err = fmemopen(run->err, sizeof(run->err), "w");
+
+	assert_non_null(out);
+	assert_non_null(err);
+	memset(run->out, 0, sizeof(run->out));
+	memset(run->err, 0, sizeof(run->err));
+	argv[argc++] = (char *)"reapd";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	config_init(&run->c);
+	run->r = config_parse_args(&run->c, argc, argv, out, err);
+	fclose(out);
+	fclose(err);
+}
+
+static void test_defaults(void **state)
+{
+	struct run run;
+	static const char *const args[] = {NULL};
+
+	(void)state;
+	parse(&run, args);
+	assert_int_equal(run.r, 0);
+	assert_null(run.c.scope);
+	assert_true(run.c.mem_min.is_percent);
+	assert_int_equal(run.c.mem_min.percent_x100, 1000);
+	assert_int_equal(run.c.swap_min.percent_x100, 1000);
+	assert_int_equal(run.c.min_adj, 0);
+	assert_int_equal(run.c.reaper_threads, 2);
+	assert_int_equal(run.c.kill_timeout_ms, 200);
+	assert_int_equal(run.c.target_kib, 0);
+	assert_false(run.c.dry_run);
+	assert_false(run.c.no_reap);
+	assert_null(run.c.events_path);
+	config_free(&run.c);
+}
+
+static void test_every_option(void **state)
+{
+	struct run run;
+	static const char *const args[] = {
+		"--scope", "/sys/fs/cgroup/memory/x", "--mem-min=512M", "--swap-min", "5.5%",
+		"--target", "1G", "--min-adj", "-999", "--prefer", "^chrome", "--prefer", "firefox",
+		"--avoid", "sshd", "--ignore", "^Xorg$", "--reaper-threads", "4",
+		"--kill-timeout", "500", "--max-victims", "3", "--psi-some", "0", "--psi-full",
+		"250", "--psi-window", "2000", "--no-reap", "--dry-run", "--events", "-",
+		"--no-mlock", "--proc-root", "/tmp/proc", "--cgroup-root", "/tmp/cg", "-v", NULL};
+
+	(void)state;
+	parse(&run, args);
+	assert_int_equal(run.r, 0);
+	assert_string_equal(run.c.scope, "/sys/fs/cgroup/memory/x");
+	assert_false(run.c.mem_min.is_percent);
+	assert_int_equal(run.c.mem_min.bytes, 512ULL << 20);
+	assert_int_equal(run.c.swap_min.percent_x100, 550);
+	assert_int_equal(run.c.target_kib, 1024 * 1024);
+	assert_int_equal(run.c.min_adj, -999);
+	assert_int_equal(run.c.rules.n_prefer, 2);
+	assert_int_equal(run.c.rules.n_avoid, 1);
+	assert_int_equal(run.c.rules.n_ignore, 1);
+	assert_int_equal(run.c.reaper_threads, 4);
+	assert_int_equal(run.c.kill_timeout_ms, 500);
+	assert_int_equal(run.c.max_victims, 3);
+	assert_int_equal(run.c.psi_some_ms, 0);
+	assert_int_equal(run.c.psi_full_ms, 250);
+	assert_int_equal(run.c.psi_window_ms, 2000);
+	assert_true(run.c.no_reap && run.c.dry_run && run.c.no_mlock && run.c.verbose);
+	assert_string_equal(run.c.events_path, "-");
+	assert_string_equal(run.c.proc_root, "/tmp/proc");
+	assert_string_equal(run.c.cgroup_root, "/tmp/cg");
+	config_free(&run.c);
+}
+
+static void test_scope_system(void **state)
+{
+	struct run run;
+	static const char *const args[] = {"--scope", "/a", "--scope", "system", NULL};
+
+	(void)state;
+	parse(&run, args);
+	assert_int_equal(run.r, 0);
+	assert_null(run.c.scope);
+	config_free(&run.c);
+}
+
+/* Each bad input: one line, naming the option (or setting) and the value, -EINVAL. */
+static void test_bad_values(void **state)
+{
+	static const struct {
+		const char *args[4];
+		const char *must_say[2];
+	} t[] = {
+		{{"--bogus"}, {"'--bogus'", "unknown option"}},
+		{{"-x"}, {"'-x'", "unknown option"}},
+		{{"--mem-min", "150%"}, {"--mem-min", "'150%'"}},
+		{{"--mem-min", "abc"}, {"--mem-min", "'abc'"}},
+		{{"--mem-min", "10%%"}, {"--mem-min", "'10%%'"}},
+		{{"--swap-min", "-1M"}, {"--swap-min", "'-1M'"}},
+		{{"--target", "12Q"}, {"--target", "'12Q'"}},
+		{{"--target", "100"}, {"--target", "'100'"}},
+		{{"--min-adj", "-1000"}, {"--min-adj", "'-1000'"}},
+		{{"--min-adj", "1001"}, {"--min-adj", "'1001'"}},
+		{{"--min-adj", "5x"}, {"--min-adj", "'5x'"}},
+		{{"--prefer", "("}, {"--prefer", "'('"}},
+		{{"--avoid", "[a"}, {"--avoid", "'[a'"}},
+		{{"--ignore", "*x"}, {"--ignore", "'*x'"}},
+		{{"--reaper-threads", "0"}, {"--reaper-threads", "'0'"}},
+		{{"--kill-timeout", "0"}, {"--kill-timeout", "'0'"}},
+		{{"--psi-window", "100"}, {"--psi-window", "'100'"}},
+		{{"--scope", "relative/dir"}, {"--scope", "'relative/dir'"}},
+		{{"--scope", ""}, {"--scope", "''"}},
+		{{"--events", ""}, {"--events", "''"}},
+		{{"--proc-root", "proc"}, {"--proc-root", "'proc'"}},
+		{{"--scope"}, {"--scope", "missing value"}},
+		{{"--dry-run=yes"}, {"--dry-run", "'yes'"}},
+		{{"--config", "/nonexistent/reapd.conf"}, {"--config", "'/nonexistent/reapd.conf'"}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct run run;
+
+		parse(&run, t[i].args);
+		if (run.r != -EINVAL)
+			fail_msg("%s: returned %d", t[i].args[0], run.r);
+		for (int k = 0; k < 2; k++)
+			if (!strstr(run.err, t[i].must_say[k]))
+				fail_msg("%s %s: error '%s' lacks '%s'", t[i].args[0],
+					 t[i].args[1] ? t[i].args[1] : "", run.err, t[i].must_say[k]);
+		if (strchr(run.err, '\n') != run.err + strlen(run.err) - 1)
+			fail_msg("%s: not exactly one line: '%s'", t[i].args[0], run.err);
+		config_free(&run.c);
+	}
+}
+
+static void test_help_and_version(void **state)
+{
+	struct run run;
+	static const char *const help[] = {"--mem-min", "5%", "-h", NULL};
+	static const char *const version[] = {"--version", NULL};
+	static const char *const names[] = {"--scope", "--mem-min", "--swap-min", "--target",
+					    "--min-adj", "--prefer", "--avoid", "--ignore",
+					    "--reaper-threads", "--kill-timeout", "--no-reap",
+					    "--dry-run", "--events", "--config", "--verbose",
+					    "--version", "--help"};
+
+	(void)state;
+	parse(&run, help);
+	assert_int_equal(run.r, 1);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strstr(run.out, names[i]))
+			fail_msg("--help does not mention %s", names[i]);
+	config_free(&run.c);
+	parse(&run, version);
+	assert_int_equal(run.r, 1);
+	assert_non_null(strstr(run.out, "reapd "));
+	config_free(&run.c);
+}
+
+static char *write_temp(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/reapd-test-config-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void test_config_file(void **state)
+{
+	struct run run;
+	char *path = write_temp("# reapd settings\n"
+				"\n"
+				"mem-min = 7%\n"
+				"  min-adj=300  \n"
+				"dry-run = yes\n"
+				"no-reap = false\n"
+				"prefer = ^a\n"
+				"events = /tmp/x.json\n"
+				"kill-timeout = 900\n");
+	const char *args[] = {"--config", path, "--kill-timeout", "100", "--prefer", "^b", NULL};
+
+	(void)state;
+	parse(&run, args);
+	unlink(path);
+	assert_int_equal(run.r, 0);
+	assert_int_equal(run.c.mem_min.percent_x100, 700);
+	assert_int_equal(run.c.min_adj, 300);
+	assert_true(run.c.dry_run);
+	assert_false(run.c.no_reap);
+	assert_string_equal(run.c.events_path, "/tmp/x.json");
+	assert_int_equal(run.c.kill_timeout_ms, 100); /* the command line wins */
+	assert_int_equal(run.c.rules.n_prefer, 2);    /* patterns add up */
+	assert_string_equal(run.c.config_path, path);
+	config_free(&run.c);
+}
+
+static void test_config_file_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *must_say;
+	} t[] = {
+		{"mem-min = 5%\nbogus = 1\n", ":2: unknown setting 'bogus'"},
+		{"mem-min\n", ":1: expected \"name = value\""},
+		{"\n\nmin-adj = lots\n", ":3: min-adj: invalid value 'lots'"},
+		{"dry-run = maybe\n", ":1: dry-run: invalid value 'maybe'"},
+		{"config = /etc/other\n", "unknown setting 'config'"},
+		{"help = yes\n", "unknown setting 'help'"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct run run;
+		char *path = write_temp(t[i].text);
+		const char *args[] = {"--config", path, NULL};
+
+		parse(&run, args);
+		unlink(path);
+		assert_int_equal(run.r, -EINVAL);
+		if (!strstr(run.err, t[i].must_say))
+			fail_msg("config '%s': error '%s' lacks '%s'", t[i].text, run.err,
+				 t[i].must_say);
+		config_free(&run.c);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_option),
+		cmocka_unit_test(test_scope_system),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_config_file_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* decide(): which reason, which minimum adj, how much to free. Table-driven. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "decide.h"
+
+#define GIB (1024ULL * 1024)
+#define MIB 1024ULL
+
+struct dcase {
+	const char *name;
+	struct mem_state mem;
+	unsigned fired;
+	uint64_t in_flight_kib;
+	uint64_t target_kib; /* --target; 0 = auto */
+	int expect_kill;
+	enum kill_reason reason;
+	int min_adj;
+	uint64_t expect_target_kib; /* 0: do not check */
+};
+
+/* mem-min 10%, swap-min 10%, min adj 0, "some" stalls only kill adj >= 200. */
+static const struct dcase cases[] = {
+	{"plenty", {10 * GIB, 5 * GIB, 0, 0}, 0, 0, 0, 0, REASON_NONE, 0, 0},
+	{"below mem-min, no swap", {10 * GIB, 512 * MIB, 0, 0}, 0, 0, 0, 1, REASON_LOW_MEM, 0,
+	 /* mark 1 GiB (10% of 10 GiB) + 25% margin - 512 MiB */
+	 1024 * MIB + 256 * MIB - 512 * MIB},
+	{"below mem-min but swap free", {10 * GIB, 512 * MIB, 4 * GIB, 2 * GIB}, 0, 0, 0, 0,
+	 REASON_NONE, 0, 0},
+	{"below mem-min and swap low", {10 * GIB, 512 * MIB, 4 * GIB, 100 * MIB}, 0, 0, 0, 1,
+	 REASON_LOW_MEM, 0, 0},
+	{"memory on its way back covers it", {10 * GIB, 512 * MIB, 0, 0}, 0, 600 * MIB, 0, 0,
+	 REASON_NONE, 0, 0},
+	{"after a kill, still low", {10 * GIB, 512 * MIB, 0, 0}, PRESSURE_AFTER_KILL, 0, 0, 1,
+	 REASON_PRESSURE_AFTER_KILL, 0, 0},
+	{"full stall below the low mark", {10 * GIB, 1536 * MIB, 0, 0}, PRESSURE_PSI_FULL, 0, 0,
+	 1, REASON_PSI_FULL, 0, 2048 * MIB + 512 * MIB - 1536 * MIB},
+	{"full stall with plenty free: not memory's fault", {10 * GIB, 5 * GIB, 0, 0},
+	 PRESSURE_PSI_FULL, 0, 0, 0, REASON_NONE, 0, 0},
+	{"full stall thrashing swap", {10 * GIB, 1536 * MIB, 4 * GIB, 3 * GIB}, PRESSURE_PSI_FULL,
+	 0, 0, 1, REASON_PSI_FULL, 0, 0},
+	{"some stall below the low mark kills only adj >= 200",
+	 {10 * GIB, 1536 * MIB, 0, 0}, PRESSURE_PSI_SOME, 0, 0, 1, REASON_PSI_SOME_LOW_MEM, 200, 0},
+	{"vmpressure critical", {10 * GIB, 1536 * MIB, 0, 0}, PRESSURE_VMPRESSURE_CRITICAL, 0, 0,
+	 1, REASON_VMPRESSURE_CRITICAL, 0, 0},
+	{"low memory wins over stalls", {10 * GIB, 100 * MIB, 0, 0},
+	 PRESSURE_PSI_SOME | PRESSURE_PSI_FULL, 0, 0, 1, REASON_LOW_MEM, 0, 0},
+	{"full wins over some", {10 * GIB, 1536 * MIB, 0, 0}, PRESSURE_PSI_SOME | PRESSURE_PSI_FULL,
+	 0, 0, 1, REASON_PSI_FULL, 0, 0},
+	{"explicit --target", {10 * GIB, 512 * MIB, 0, 0}, 0, 0, 300 * MIB, 1, REASON_LOW_MEM, 0,
+	 300 * MIB},
+	{"tiny domain: margin is at least 1 MiB", {4 * MIB, 0, 0, 0}, 0, 0, 0, 1, REASON_LOW_MEM,
+	 0, 409 + 1024},
+};
+
+static void test_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct dcase *c = &cases[i];
+		struct decide_params p = {
+			.mem_min = {.is_percent = true, .percent_x100 = 1000},
+			.swap_min = {.is_percent = true, .percent_x100 = 1000},
+			.target_kib = c->target_kib,
+			.min_adj = 0,
+			.psi_some_min_adj = 200,
+		};
+		struct decision d;
+		int r = decide(&p, &c->mem, c->fired, c->in_flight_kib, &d);
+
+		if (r != c->expect_kill || d.reason != c->reason)
+			fail_msg("%s: kill %d reason %s, expected %d %s", c->name, r,
+				 kill_reason_name(d.reason), c->expect_kill,
+				 kill_reason_name(c->reason));
+		if (r && d.min_adj != c->min_adj)
+			fail_msg("%s: min adj %d, expected %d", c->name, d.min_adj, c->min_adj);
+		if (c->expect_target_kib && d.target_kib != c->expect_target_kib)
+			fail_msg("%s: target %llu KiB, expected %llu", c->name,
+				 (unsigned long long)d.target_kib,
+				 (unsigned long long)c->expect_target_kib);
+		if (r && d.target_kib == 0)
+			fail_msg("%s: a kill with no target", c->name);
+	}
+}
+
+static void test_marks(void **state)
+{
+	struct decide_params p = {
+		.mem_min = {.is_percent = false, .bytes = 100ULL << 20},
+		.swap_min = {.is_percent = true, .percent_x100 = 2550},
+	};
+	struct mem_state m = {.total_kib = 150 * MIB, .swap_total_kib = 1000 * MIB};
+	struct decision d;
+
+	(void)state;
+	decide_marks(&p, &m, &d);
+	assert_int_equal(d.mem_min_kib, 100 * MIB);
+	assert_int_equal(d.mem_low_kib, 150 * MIB); /* 2x mem-min, capped at the total */
+	assert_int_equal(d.swap_min_kib, 255 * MIB);
+	assert_int_equal(d.reason, REASON_NONE);
+}
+
+static void test_psi_some_respects_a_higher_min_adj(void **state)
+{
+	struct decide_params p = {
+		.mem_min = {.is_percent = true, .percent_x100 = 1000},
+		.min_adj = 500,
+		.psi_some_min_adj = 200,
+	};
+	struct mem_state m = {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB};
+	struct decision d;
+
+	(void)state;
+	assert_int_equal(decide(&p, &m, PRESSURE_PSI_SOME, 0, &d), 1);
+	assert_int_equal(d.min_adj, 500);
+}
+
+static void test_reason_names(void **state)
+{
+	(void)state;
+	assert_string_equal(kill_reason_name(REASON_LOW_MEM), "low_mem");
+	assert_string_equal(kill_reason_name(REASON_PSI_FULL), "psi_full");
+	assert_string_equal(kill_reason_name(REASON_PSI_SOME_LOW_MEM), "psi_some_low_mem");
+	assert_string_equal(kill_reason_name(REASON_VMPRESSURE_CRITICAL), "vmpressure_critical");
+	assert_string_equal(kill_reason_name(REASON_PRESSURE_AFTER_KILL), "pressure_after_kill");
+	assert_string_equal(kill_reason_name(REASON_COUNT), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_marks),
+		cmocka_unit_test(test_psi_some_respects_a_higher_min_adj),
+		cmocka_unit_test(test_reason_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

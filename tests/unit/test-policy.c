@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* The victim policy, table-driven: buckets, min adj, target covering, the second
+ * round, name rules, every never-kill rule, and that sizes are loaded lazily. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "match.h"
+#include "policy.h"
+
+#define MAXP 16
+#define MIB  1024ULL
+#define SELF 4242
+
+/* A process as the fake loader will report it. */
+struct fake {
+	pid_t pid;
+	int adj;
+	uint64_t size_mib;
+	uint8_t skip_on_load; /* what /proc would reveal: kthread, zombie, ... */
+	bool vanish;          /* gone by the time it is loaded */
+	uint8_t skip_at_scan; /* set by the scan (ignored, pending) */
+};
+
+struct pcase {
+	const char *name;
+	int min_adj;
+	uint64_t target_mib;
+	size_t max_victims;
+	struct fake procs[MAXP];
+	pid_t expect[MAXP];      /* victims in kill order, 0-terminated */
+	pid_t never_load[MAXP];  /* pids the walk must not load, 0-terminated */
+};
+
+struct loader {
+	const struct pcase *pc;
+	int calls;
+};
+
+static const struct fake *find_fake(const struct pcase *pc, pid_t pid)
+{
+	for (size_t i = 0; i < MAXP && pc->procs[i].pid; i++)
+		if (pc->procs[i].pid == pid)
+			return &pc->procs[i];
+	return NULL;
+}
+
+static int fake_load(void *ctx, struct candidate *c)
+{
+	struct loader *l = ctx;
+	const struct fake *f = find_fake(l->pc, c->pid);
+
+	assert_non_null(f);
+	assert_false(c->loaded); /* at most once per candidate */
+	l->calls++;
+	if (f->vanish)
+		return -ESRCH;
+	c->size_kib = f->size_mib * MIB;
+	c->anon_kib = c->size_kib;
+	c->skip = f->skip_on_load;
+	snprintf(c->comm, sizeof(c->comm), "p%d", (int)c->pid);
+	return 0;
+}
+
+static const struct pcase cases[] = {
+	{"highest bucket first", 0, 50, 16,
+	 {{10, 900, 100}, {11, 500, 100}, {12, 0, 100}},
+	 {10}, {11, 12}},
+	{"largest first inside a bucket", 0, 50, 16,
+	 {{10, 900, 10}, {11, 900, 300}, {12, 900, 20}},
+	 {11}, {0}},
+	{"cover the target across buckets", 0, 150, 16,
+	 {{10, 900, 100}, {11, 500, 100}, {12, 0, 100}},
+	 {10, 11}, {12}},
+	{"second round: one large victim replaces small ones", 0, 1005, 16,
+	 {{10, 900, 10}, {11, 900, 10}, {12, 500, 1000}, {13, 0, 5000}},
+	 {12, 10}, {13}},
+	{"min adj bounds the walk; all eligible if the target cannot be met", 500, 500, 16,
+	 {{10, 900, 10}, {11, 499, 1000}, {12, 600, 20}},
+	 {12, 10}, {11}},
+	{"never: pid 1, self, adj -1000, ignored, pending at scan", 0, 100000, 16,
+	 {{1, 1000, 900},
+	  {SELF, 1000, 900},
+	  {20, -1000, 900},
+	  {21, 1000, 900, 0, false, SKIP_IGNORED},
+	  {22, 1000, 900, 0, false, SKIP_PENDING},
+	  {23, 100, 1}},
+	 {23}, {1, SELF, 20, 21, 22}},
+	{"never: kernel threads, dying, empty, vanished", 0, 100000, 16,
+	 {{30, 1000, 900, SKIP_KTHREAD},
+	  {31, 1000, 900, SKIP_DYING},
+	  {32, 1000, 0},
+	  {33, 1000, 900, 0, true},
+	  {34, 0, 5}},
+	 {34}, {0}},
+	{"a vanished process is replaced by the next one", 0, 50, 16,
+	 {{40, 900, 100, 0, true}, {41, 800, 100}, {42, 0, 100}},
+	 {41}, {42}},
+	{"at most max_victims", 0, 1000, 3,
+	 {{50, 900, 10}, {51, 900, 11}, {52, 900, 12}, {53, 900, 13}, {54, 900, 14}},
+	 {54, 53, 52}, {0}},
+	{"equal sizes: lower pid first", 0, 10, 16,
+	 {{61, 900, 10}, {60, 900, 10}},
+	 {60}, {0}},
+	{"nothing eligible", 0, 100, 16,
+	 {{70, -1000, 100}, {71, -5, 100}},
+	 {0}, {70, 71}},
+};
+
+static void run_case(const struct pcase *pc)
+{
+	struct candidate cands[MAXP];
+	struct policy_work *w;
+	struct loader l = {.pc = pc};
+	struct policy_params p = {
+		.min_adj = pc->min_adj,
+		.target_kib = pc->target_mib * MIB,
+		.max_victims = pc->max_victims,
+		.self = SELF,
+	};
+	uint32_t victims[MAXP];
+	size_t n = 0, n_expect = 0;
+	int r;
+
+	for (; n < MAXP && pc->procs[n].pid; n++)
+		cands[n] = (struct candidate){.pid = pc->procs[n].pid,
+					      .adj = (int16_t)pc->procs[n].adj,
+					      .eff_adj = (int16_t)pc->procs[n].adj,
+					      .skip = pc->procs[n].skip_at_scan};
+	while (n_expect < MAXP && pc->expect[n_expect])
+		n_expect++;
+
+	assert_int_equal(policy_work_new(MAXP, &w), 0);
+	r = policy_select(&p, cands, n, fake_load, &l, w, victims);
+	if (r != (int)n_expect)
+		fail_msg("%s: %d victims, expected %zu", pc->name, r, n_expect);
+	for (size_t i = 0; i < n_expect; i++)
+		if (cands[victims[i]].pid != pc->expect[i])
+			fail_msg("%s: victim %zu is pid %d, expected %d", pc->name, i,
+				 (int)cands[victims[i]].pid, (int)pc->expect[i]);
+	for (size_t i = 0; i < MAXP && pc->never_load[i]; i++)
+		for (size_t j = 0; j < n; j++)
+			if (cands[j].pid == pc->never_load[i] && cands[j].loaded)
+				fail_msg("%s: pid %d was loaded", pc->name, (int)cands[j].pid);
+	policy_work_free(w);
+}
+
+static void test_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+}
+
+static void test_lazy_loading_counts(void **state)
+{
+	/* 1 process at adj 1000 covers the target: the 0-bucket must never be read. */
+	static const struct pcase pc = {"lazy", 0, 100, 16,
+					{{2, 1000, 500}, {3, 0, 1}, {4, 0, 1}, {5, 0, 1}, {6, 0, 1}},
+					{2}, {3, 4, 5, 6}};
+	struct loader l = {.pc = &pc};
+	struct candidate cands[5];
+	struct policy_work *w;
+	struct policy_params p = {.min_adj = 0, .target_kib = 100 * MIB, .max_victims = 4};
+	uint32_t v[4];
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		cands[i] = (struct candidate){.pid = pc.procs[i].pid,
+					      .adj = (int16_t)pc.procs[i].adj,
+					      .eff_adj = (int16_t)pc.procs[i].adj};
+	assert_int_equal(policy_work_new(8, &w), 0);
+	assert_int_equal(policy_select(&p, cands, 5, fake_load, &l, w, v), 1);
+	assert_int_equal(l.calls, 1);
+	policy_work_free(w);
+}
+
+static void test_zero_target_and_capacity(void **state)
+{
+	struct candidate c = {.pid = 9, .adj = 900, .eff_adj = 900};
+	struct policy_work *w;
+	struct policy_params p = {.min_adj = 0, .target_kib = 0, .max_victims = 4};
+	struct loader l = {.pc = &cases[0]};
+	uint32_t v[4];
+
+	(void)state;
+	assert_int_equal(policy_work_new(0, &w), 0);
+	assert_int_equal(policy_select(&p, &c, 0, fake_load, &l, w, v), 0);
+	assert_int_equal(policy_select(&p, &c, 1, fake_load, &l, w, v), -E2BIG);
+	policy_work_free(w);
+}
+
+static struct matcher *compile(const char *pattern)
+{
+	struct matcher *m;
+
+	assert_int_equal(matcher_compile(pattern, &m, NULL, 0), 0);
+	return m;
+}
+
+static void test_rules(void **state)
+{
+	struct policy_rules rules = {0};
+	static const struct {
+		const char *comm;
+		int adj, eff;
+		uint8_t skip;
+	} t[] = {
+		{"chrome", 500, 800, SKIP_NONE},   /* prefer: +300 */
+		{"chrome", 900, 1000, SKIP_NONE},  /* clamped at 1000 */
+		{"sshd", 0, -300, SKIP_NONE},      /* avoid: -300 */
+		{"sshd", -800, -999, SKIP_NONE},   /* never shifted down to -1000 */
+		{"chrome", -1000, -1000, SKIP_NONE}, /* -1000 is never shifted */
+		{"chrome-sshd", 100, 100, SKIP_NONE}, /* both: no shift */
+		{"Xorg", 0, 0, SKIP_IGNORED},
+		{"bash", 200, 200, SKIP_NONE},
+	};
+
+	(void)state;
+	rules.prefer[rules.n_prefer++] = compile("^chrome");
+	rules.avoid[rules.n_avoid++] = compile("sshd$");
+	rules.ignore[rules.n_ignore++] = compile("^(Xorg|gnome-shell)$");
+	assert_false(policy_rules_empty(&rules));
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct candidate c = {.pid = 100, .adj = (int16_t)t[i].adj};
+
+		snprintf(c.comm, sizeof(c.comm), "%s", t[i].comm);
+		policy_apply_rules(&rules, &c);
+		if (c.eff_adj != t[i].eff || c.skip != t[i].skip)
+			fail_msg("%s adj %d: eff %d skip %d, expected %d %d", t[i].comm, t[i].adj,
+				 c.eff_adj, c.skip, t[i].eff, t[i].skip);
+	}
+	matcher_free(rules.prefer[0]);
+	matcher_free(rules.avoid[0]);
+	matcher_free(rules.ignore[0]);
+}
+
+static void test_rules_change_the_choice(void **state)
+{
+	/* A preferred process at adj 300 goes before a plain one at 500. */
+	static const struct pcase pc = {"prefer", 0, 10, 4, {{80, 500, 100}, {81, 300, 100}}};
+	struct policy_rules rules = {0};
+	struct candidate cands[2] = {{.pid = 80, .adj = 500}, {.pid = 81, .adj = 300}};
+	struct loader l = {.pc = &pc};
+	struct policy_work *w;
+	struct policy_params p = {.min_adj = 0, .target_kib = 10 * MIB, .max_victims = 4};
+	uint32_t v[4];
+
+	(void)state;
+	rules.prefer[rules.n_prefer++] = compile("^browser$");
+	snprintf(cands[0].comm, COMM_LEN, "editor");
+	snprintf(cands[1].comm, COMM_LEN, "browser");
+	policy_apply_rules(&rules, &cands[0]);
+	policy_apply_rules(&rules, &cands[1]);
+	cands[0].comm[0] = cands[1].comm[0] = '\0';
+	assert_int_equal(policy_work_new(2, &w), 0);
+	assert_int_equal(policy_select(&p, cands, 2, fake_load, &l, w, v), 1);
+	assert_int_equal(cands[v[0]].pid, 81);
+	policy_work_free(w);
+	matcher_free(rules.prefer[0]);
+}
+
+static void test_skip_names(void **state)
+{
+	(void)state;
+	for (int r = 0; r < SKIP_REASON_COUNT; r++)
+		assert_string_not_equal(skip_reason_name((enum skip_reason)r), "?");
+	assert_string_equal(skip_reason_name(SKIP_REASON_COUNT), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_lazy_loading_counts),
+		cmocka_unit_test(test_zero_target_and_capacity),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_rules_change_the_choice),
+		cmocka_unit_test(test_skip_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

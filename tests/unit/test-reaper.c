@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* The reaper pool against real processes: children this test forks itself,
+ * killed through pidfds, their memory released, every outcome reported. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "reaper.h"
+#include "sys.h"
+
+#define MAX_CHILDREN 8
+
+static pid_t children[MAX_CHILDREN];
+static int n_children;
+
+/* Forks a child holding @mib MiB of touched anonymous memory; returns once it is ready. */
+static pid_t spawn(unsigned mib)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		size_t len = (size_t)mib << 20;
+		volatile char *m = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(1);
+		for (size_t i = 0; i < len; i += 4096)
+			m[i] = 1;
+		if (write(p[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	children[n_children++] = pid;
+	return pid;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < n_children; i++) {
+		kill(children[i], SIGKILL);
+		waitpid(children[i], NULL, 0);
+	}
+	n_children = 0;
+	return 0;
+}
+
+static struct reaper *new_reaper(unsigned threads, bool reap, int proc_fd)
+{
+	struct reaper_config cfg = {.threads = threads, .queue_capacity = 16, .reap = reap,
+				    .proc_fd = proc_fd};
+	struct reaper *r;
+
+	assert_int_equal(reaper_new(&cfg, &r), 0);
+	return r;
+}
+
+/* Waits up to 5 s for a result. */
+static void next_result(struct reaper *r, struct reaper_result *res)
+{
+	struct pollfd pfd = {.fd = reaper_fd(r), .events = POLLIN};
+
+	for (int i = 0; i < 50; i++) {
+		if (reaper_read_result(r, res) == 0)
+			return;
+		poll(&pfd, 1, 100);
+	}
+	fail_msg("no reaper result within 5 s");
+}
+
+static struct reaper_request request(pid_t pid, uint32_t id, uint64_t anon_kib)
+{
+	int fd = sys_pidfd_open(pid);
+
+	assert_true(fd >= 0);
+	return (struct reaper_request){.pidfd = fd, .pid = pid, .id = id, .anon_kib = anon_kib};
+}
+
+static void test_kill_and_reap(void **state)
+{
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct reaper *r = new_reaper(2, true, proc_fd);
+	struct reaper_result res;
+	pid_t pid = spawn(64);
+	int status;
+
+	(void)state;
+	/* Wait until a worker is idle so the kill goes through the pool. */
+	for (int i = 0; i < 100 && reaper_idle(r) == 0; i++)
+		usleep(1000);
+	struct reaper_request req = request(pid, 7, 64 * 1024);
+	assert_int_equal(reaper_submit(r, &req), 0);
+	next_result(r, &res);
+	assert_int_equal(res.id, 7);
+	assert_int_equal(res.pid, pid);
+	assert_int_equal(res.signal_error, 0);
+	assert_false(res.signalled_by_caller);
+	assert_true(res.signal_usec > 0);
+	/* process_mrelease needs a dying process with its mm: it may also find it gone. */
+	if (res.reaped)
+		assert_true(res.reaped_kib > 32 * 1024);
+	else
+		assert_int_equal(res.reap_error, -ESRCH);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	n_children = 0;
+	reaper_free(r);
+	close(proc_fd);
+}
+
+static void test_all_busy_still_kills_at_once(void **state)
+{
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct reaper *r = new_reaper(1, true, proc_fd);
+	struct reaper_result res;
+	pid_t pids[5];
+	int by_caller = 0, submitted_to_pool = 0;
+	bool seen[5] = {false};
+
+	(void)state;
+	for (int i = 0; i < 5; i++)
+		pids[i] = spawn(16);
+	for (int i = 0; i < 100 && reaper_idle(r) == 0; i++)
+		usleep(1000);
+	for (int i = 0; i < 5; i++) {
+		struct reaper_request req = request(pids[i], (uint32_t)i, (uint64_t)(i + 1) * 1024);
+		int s = reaper_submit(r, &req);
+
+		assert_true(s == 0 || s == 1);
+		submitted_to_pool += s == 0;
+	}
+	for (int i = 0; i < 5; i++) {
+		next_result(r, &res);
+		assert_true(res.id < 5);
+		assert_false(seen[res.id]);
+		seen[res.id] = true;
+		assert_int_equal(res.signal_error, 0);
+		by_caller += res.signalled_by_caller;
+	}
+	/* Every kill the pool could not take at once was signalled by the caller. */
+	assert_int_equal(by_caller, 5 - submitted_to_pool);
+	for (int i = 0; i < 5; i++) {
+		int status;
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+	n_children = 0;
+	reaper_free(r);
+	close(proc_fd);
+}
+
+static void test_no_reap(void **state)
+{
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct reaper *r = new_reaper(1, false, proc_fd);
+	struct reaper_result res;
+	pid_t pid = spawn(8);
+
+	(void)state;
+	struct reaper_request req = request(pid, 1, 8 * 1024);
+	assert_true(reaper_submit(r, &req) >= 0);
+	next_result(r, &res);
+	assert_int_equal(res.signal_error, 0);
+	assert_false(res.reaped);
+	assert_int_equal(res.reap_error, 0);
+	assert_int_equal(res.reap_usec, 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	n_children = 0;
+	reaper_free(r);
+	close(proc_fd);
+}
+
+static void test_dead_process(void **state)
+{
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct reaper *r = new_reaper(1, true, proc_fd);
+	struct reaper_result res;
+	pid_t pid = spawn(1);
+	struct reaper_request req = request(pid, 3, 1024);
+
+	(void)state;
+	/* Reaped by us before the kill: the pidfd stays valid, the signal fails with ESRCH. */
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	n_children = 0;
+	int s = reaper_submit(r, &req);
+	if (s == 0) {
+		next_result(r, &res);
+		assert_int_equal(res.signal_error, -ESRCH);
+		assert_false(res.reaped);
+	} else {
+		assert_int_equal(s, -ESRCH);
+	}
+	reaper_free(r);
+	close(proc_fd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_kill_and_reap, teardown),
+		cmocka_unit_test_teardown(test_all_busy_still_kills_at_once, teardown),
+		cmocka_unit_test_teardown(test_no_reap, teardown),
+		cmocka_unit_test_teardown(test_dead_process, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memhog: a memory load generator for reapd's tests, demo and benchmarks.
+ *
+ * Allocates anonymous private memory, touching every page so it is really
+ * backed, optionally paced to a rate, then holds it (or keeps growing) until
+ * a signal ends it.  SIGTERM and SIGINT exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB ((size_t)1 << 20)
+#define HUGE_ALIGN ((size_t)2 << 20)	/* PMD size, so MADV_HUGEPAGE can fault huge pages */
+#define SLAB_BYTES ((size_t)64 << 20)	/* address space reserved per mmap */
+#define TOUCH_STRIDE 4096
+#define MAX_MIB ((uint64_t)1 << 30)	/* 1 PiB: keeps byte counts far from overflow */
+#define MAX_RATE 1e6
+#define ENOMEM_RETRY_NS 10000000L
+#define NAME_MAX_LEN 15
+
+struct opts {
+	uint64_t size_mib;
+	uint64_t max_mib;	/* 0 = unlimited */
+	uint64_t file_mib;
+	double rate;		/* MiB/s, 0 = as fast as possible */
+	int adj;
+	bool have_adj;
+	bool grow;
+	bool thp;
+	bool quiet;
+	const char *name;
+};
+
+/* The part of the current slab not yet touched. */
+struct arena {
+	char *cur;
+	size_t left;
+	uint64_t mib;
+	bool thp;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: memhog [OPTIONS]\n"
+	      "  -s, --size MIB      allocate this many MiB at start (default 0)\n"
+	      "  -r, --rate MIBPS    allocation rate in MiB per second, 0 = as fast as possible (default 0)\n"
+	      "  -g, --grow          after the initial size, keep allocating at --rate until killed\n"
+	      "  -m, --max MIB       with --grow, stop growing once this many MiB are allocated in total (then hold)\n"
+	      "  -a, --adj N         write N (-1000..1000) to /proc/self/oom_score_adj before allocating\n"
+	      "  -n, --name NAME     set the process name (prctl PR_SET_NAME, 15 chars max) before allocating\n"
+	      "  -t, --thp           madvise(MADV_HUGEPAGE) on allocations (fast faulting)\n"
+	      "  -f, --file-mib MIB  also write and read this many MiB of an unlinked temp file\n"
+	      "                      ($TMPDIR, default /var/tmp) to fill page cache\n"
+	      "  -q, --quiet         print nothing\n"
+	      "  -h, --help          show this help\n"
+	      "Prints 'memhog <pid> ready <MiB>' once --size is touched, and with --max\n"
+	      "'memhog <pid> max <MiB>' once reached.  SIGTERM/SIGINT exit 0.\n",
+	      f);
+}
+
+static _Noreturn void bad_value(const char *opt, const char *val, const char *why)
+{
+	fprintf(stderr, "memhog: invalid value for %s: '%s' (%s)\n", opt, val, why);
+	exit(2);
+}
+
+static uint64_t parse_mib(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0)
+		bad_value(opt, s, "expected a non-negative integer");
+	if (v > MAX_MIB)
+		bad_value(opt, s, "too large");
+	return (uint64_t)v;
+}
+
+static double parse_rate(const char *opt, const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !(v >= 0.0 && v <= MAX_RATE))
+		bad_value(opt, s, "expected a number of MiB/s from 0 to 1000000");
+	return v;
+}
+
+static int parse_adj(const char *opt, const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < -1000 || v > 1000)
+		bad_value(opt, s, "expected an integer from -1000 to 1000");
+	return (int)v;
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{"size", required_argument, NULL, 's'},
+		{"rate", required_argument, NULL, 'r'},
+		{"grow", no_argument, NULL, 'g'},
+		{"max", required_argument, NULL, 'm'},
+		{"adj", required_argument, NULL, 'a'},
+		{"name", required_argument, NULL, 'n'},
+		{"thp", no_argument, NULL, 't'},
+		{"file-mib", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char maxs[32];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tf:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->size_mib = parse_mib("--size", optarg); break;
+		case 'r': o->rate = parse_rate("--rate", optarg); break;
+		case 'g': o->grow = true; break;
+		case 'm': o->max_mib = parse_mib("--max", optarg); break;
+		case 'a': o->adj = parse_adj("--adj", optarg); o->have_adj = true; break;
+		case 'n': o->name = optarg; break;
+		case 't': o->thp = true; break;
+		case 'f': o->file_mib = parse_mib("--file-mib", optarg); break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: exit(2);	/* getopt_long already named the option */
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "memhog: unexpected argument '%s'\n", argv[optind]);
+		exit(2);
+	}
+	if (o->name && (o->name[0] == '\0' || strlen(o->name) > NAME_MAX_LEN))
+		bad_value("--name", o->name, "must be 1 to 15 characters");
+	snprintf(maxs, sizeof(maxs), "%" PRIu64, o->max_mib);
+	if (o->max_mib && !o->grow)
+		bad_value("--max", maxs, "only meaningful with --grow");
+	if (o->max_mib && o->max_mib < o->size_mib)
+		bad_value("--max", maxs, "smaller than --size");
+}
+
+static _Noreturn void on_term(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* A test may close its end of the pipe after reading the ready line. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void set_adj(int adj)
+{
+	char buf[16];
+	int fd, len;
+	ssize_t n = -1;
+
+	len = snprintf(buf, sizeof(buf), "%d\n", adj);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = write(fd, buf, (size_t)len);
+		if (close(fd) != 0)
+			n = -1;
+	}
+	if (n != len) {
+		fprintf(stderr, "memhog: cannot write %d to /proc/self/oom_score_adj: %s\n",
+			adj, strerror(errno));
+		exit(1);
+	}
+}
+
+static void set_name(const char *name)
+{
+	if (prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL) != 0) {
+		fprintf(stderr, "memhog: cannot set process name '%s': %s\n", name, strerror(errno));
+		exit(1);
+	}
+}
+
+static _Noreturn void file_fail(const char *what, const char *path)
+{
+	fprintf(stderr, "memhog: cannot %s temp file %s: %s\n", what, path, strerror(errno));
+	exit(1);
+}
+
+/* Write then read back an unlinked temp file; its clean pages stay cached while we live. */
+static void fill_page_cache(uint64_t mib)
+{
+	static char buf[64 * 1024];
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	uint64_t total = mib * MIB, done;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/memhog.XXXXXX", dir && *dir ? dir : "/var/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		file_fail("create", path);
+	unlink(path);
+	memset(buf, 0x5a, sizeof(buf));
+	for (done = 0; done < total; done += (uint64_t)n) {
+		n = write(fd, buf, sizeof(buf));
+		if (n <= 0)
+			file_fail("write", path);
+	}
+	if (fsync(fd) != 0)	/* clean pages are reclaimable, like real cache */
+		file_fail("sync", path);
+	for (done = 0; done < total; done += (uint64_t)n) {
+		n = pread(fd, buf, sizeof(buf), (off_t)done);
+		if (n == 0)
+			errno = EIO;	/* the file cannot be shorter than what we wrote */
+		if (n <= 0)
+			file_fail("read", path);
+	}
+	/* fd is deliberately kept open: closing it would drop the cache. */
+}
+
+/* Reserve len bytes aligned to HUGE_ALIGN; NULL on failure. */
+static char *map_slab(size_t len, bool thp)
+{
+	size_t span = len + HUGE_ALIGN, head, tail;
+	char *raw, *p;
+
+	raw = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)raw + HUGE_ALIGN - 1) & ~(uintptr_t)(HUGE_ALIGN - 1));
+	head = (size_t)(p - raw);
+	tail = span - head - len;
+	if (head)
+		munmap(raw, head);
+	if (tail)
+		munmap(p + len, tail);
+	if (thp)
+		madvise(p, len, MADV_HUGEPAGE);	/* best effort: EINVAL without THP */
+	return p;
+}
+
+/* Back one more MiB, writing a non-zero byte to every page; false if mmap failed. */
+static bool arena_grow(struct arena *a)
+{
+	volatile char *p;
+	size_t off;
+
+	if (a->left == 0) {
+		char *s = map_slab(SLAB_BYTES, a->thp);
+		size_t len = SLAB_BYTES;
+
+		if (!s) {
+			s = map_slab(HUGE_ALIGN, a->thp);
+			len = HUGE_ALIGN;
+		}
+		if (!s)
+			return false;
+		a->cur = s;
+		a->left = len;
+	}
+	p = (volatile char *)a->cur;
+	for (off = 0; off < MIB; off += TOUCH_STRIDE)
+		p[off] = 1;
+	a->cur += MIB;
+	a->left -= MIB;
+	a->mib++;
+	return true;
+}
+
+static void sleep_until(const struct timespec *ts)
+{
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, ts, NULL) == EINTR)
+		;
+}
+
+/* Wait until step k (1-based) of a phase that started at t0 is due at rate MiB/s. */
+static void pace(const struct timespec *t0, uint64_t k, double rate)
+{
+	struct timespec ts = *t0;
+	double sec;
+	uint64_t whole;
+
+	if (rate <= 0.0)
+		return;
+	sec = (double)k / rate;
+	whole = (uint64_t)sec;
+	ts.tv_sec += (time_t)whole;
+	ts.tv_nsec += (long)((sec - (double)whole) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	sleep_until(&ts);
+}
+
+/* Grow the arena to target MiB, paced from now; mmap failures are retried, not fatal. */
+static void fill(struct arena *a, uint64_t target, double rate)
+{
+	const struct timespec retry = {0, ENOMEM_RETRY_NS};
+	struct timespec t0;
+	uint64_t k = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (a->mib < target) {
+		pace(&t0, ++k, rate);
+		while (!arena_grow(a))
+			nanosleep(&retry, NULL);
+	}
+}
+
+static void report(const struct opts *o, const char *what, uint64_t mib)
+{
+	if (o->quiet)
+		return;
+	printf("memhog %ld %s %" PRIu64 "\n", (long)getpid(), what, mib);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct arena a;
+
+	memset(&o, 0, sizeof(o));
+	memset(&a, 0, sizeof(a));
+	parse_args(argc, argv, &o);
+	install_signals();
+	if (o.have_adj)
+		set_adj(o.adj);
+	if (o.name)
+		set_name(o.name);
+	if (o.file_mib)
+		fill_page_cache(o.file_mib);
+	a.thp = o.thp;
+	fill(&a, o.size_mib, o.rate);
+	report(&o, "ready", a.mib);
+	if (o.grow) {
+		fill(&a, o.max_mib ? o.max_mib : UINT64_MAX, o.rate);
+		report(&o, "max", a.mib);
+	}
+	for (;;)
+		pause();
+}
