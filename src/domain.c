@@ -140,11 +140,14 @@ static void v1_swap(struct domain *d, uint64_t limit, uint64_t usage, const stru
 	if (read_value(d, CG_SWAP_LIMIT, &memsw_limit) < 0 ||
 	    read_value(d, CG_SWAP_USAGE, &memsw_usage) < 0)
 		return;
-	if (memsw_limit > limit && (memsw_limit - limit) / 1024 < total)
+	/* memsw limit == memory limit means no swap at all (docker --memory-swap=--memory). */
+	if (memsw_limit >= limit && (memsw_limit - limit) / 1024 < total)
 		total = (memsw_limit - limit) / 1024;
 	used = memsw_usage > usage ? (memsw_usage - usage) / 1024 : 0;
 	m->swap_total_kib = total;
 	m->swap_free_kib = used < total ? total - used : 0;
+	if (m->swap_free_kib > mi->swap_free_kib)
+		m->swap_free_kib = mi->swap_free_kib;
 }
 
 /* Swap of a v2 cgroup: swap.max and swap.current. */

@@ -426,7 +426,7 @@ int parse_threshold(const char *s, struct threshold *ret)
 		const char *p = s;
 		uint64_t whole, frac = 0;
 
-		if (next_u64(&p, &whole) < 0 || p == s || *s == ' ')
+		if (*s == ' ' || *s == '\t' || next_u64(&p, &whole) < 0)
 			return -EINVAL;
 		if (*p == '.') {
 			int digits = 0;

@@ -151,7 +151,7 @@ static int read_comm(struct proctab *pt, struct candidate *c)
 /* Looks at one pid: reads its adj and adds it to the table if it may be a candidate. */
 static void consider(struct proctab *pt, pid_t pid)
 {
-	struct candidate *c;
+	struct candidate c;
 	char buf[16];
 	long adj;
 	ssize_t n;
@@ -165,20 +165,19 @@ static void consider(struct proctab *pt, pid_t pid)
 	buf[strcspn(buf, "\n")] = '\0';
 	if (parse_int_range(buf, ADJ_MIN, ADJ_MAX, &adj) < 0 || adj == ADJ_MIN)
 		return;
+	c = (struct candidate){.pid = pid, .adj = (int16_t)adj, .eff_adj = (int16_t)adj};
+	if (pt->rules && !policy_rules_empty(pt->rules)) {
+		if (read_comm(pt, &c) < 0)
+			return;
+		policy_apply_rules(pt->rules, &c);
+	}
+	if (c.eff_adj < pt->min_adj)
+		return;
 	if (pt->n >= pt->capacity) {
 		pt->overflowed = true;
 		return;
 	}
-	c = &pt->cands[pt->n];
-	*c = (struct candidate){.pid = pid, .adj = (int16_t)adj, .eff_adj = (int16_t)adj};
-	if (pt->rules && !policy_rules_empty(pt->rules)) {
-		if (read_comm(pt, c) < 0)
-			return;
-		policy_apply_rules(pt->rules, c);
-	}
-	if (c->eff_adj < pt->min_adj)
-		return;
-	pt->n++;
+	pt->cands[pt->n++] = c;
 }
 
 /* Walks /proc with getdents64 and considers every numeric entry. */
