@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "match.h"
+#include "policy.h"
+#include "proctab.h"
+
+/*
+ * The scans run over the fixture procfs FIXTURES/proc; tests/fixtures/README.md
+ * says what each pid is for.  In short (adj from oom_score_adj):
+ *
+ *   1 systemd 0 (init)          2 kthreadd 0 (kthread)      57 kworker 0 (kthread, long name)
+ *   412 systemd-journal -250    731 sshd -1000              1204 bash 0
+ *   1337 "a) R 1 (b" 200        2001 chrome 300             2600 memhog 900
+ *   2700 "Web Content" 1000     2800 "two\nlines" 100       3000 defunct 0 (zombie)
+ *   3100 stuck 500 (SIGKILL)    3200 exiting 0 (PF_EXITING) 3300 postgres 0 (swap, shmem)
+ *   3400 no-mm 0 (no mm)        4000 junkadj ("abc")        4100 truncated 0 (short stat)
+ *   sys/, 12abc/: not pids, with an oom_score_adj of 1000 each as bait
+ */
+
+#define PROC FIXTURES "/proc"
+
+/* Numeric entries of the fixture procfs: what a system scan looks at. */
+#define PROC_PIDS 18
+
+static const struct {
+	pid_t pid;
+	int16_t adj;
+} fixture_adj[] = {
+	{ 2, 0 },      { 57, 0 },    { 412, -250 }, { 1204, 0 }, { 1337, 200 },
+	{ 2001, 300 }, { 2600, 900 }, { 2700, 1000 }, { 2800, 100 }, { 3000, 0 },
+	{ 3100, 500 }, { 3200, 0 },  { 3300, 0 },   { 3400, 0 }, { 4100, 0 },
+};
+
+#define N_FIXTURE_ADJ (sizeof(fixture_adj) / sizeof(fixture_adj[0]))
+
+/* Every pid a system scan at the lowest min_adj must return (no self). */
+static const pid_t all_candidates[] = {
+	2, 57, 412, 1204, 1337, 2001, 2600, 2700, 2800, 3000, 3100, 3200, 3300, 3400, 4100,
+};
+
+#define N_ALL (sizeof(all_candidates) / sizeof(all_candidates[0]))
+
+static struct proctab *new_table(int scope_fd, pid_t self, const struct policy_rules *rules,
+				 size_t capacity)
+{
+	struct proctab_config cfg = {
+		.proc_root = PROC,
+		.scope_dirfd = scope_fd,
+		.self = self,
+		.rules = rules,
+		.capacity = capacity,
+	};
+	struct proctab *pt = NULL;
+
+	assert_int_equal(proctab_new(&cfg, &pt), 0);
+	assert_non_null(pt);
+	return pt;
+}
+
+static int open_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail_msg("cannot open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void format_pids(char *buf, size_t len, const pid_t *pids, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%d", i ? " " : "", (int)pids[i]);
+
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/*
+ * Checks that @cands[0..@n) holds exactly the pids @want[0..@n_want), each once.  The
+ * scanner returns them in directory order, which the test cannot rely on.
+ */
+static void expect_pids(const char *what, const struct candidate *cands, int n, const pid_t *want,
+			size_t n_want)
+{
+	pid_t got[64], exp[64];
+	char got_s[512], exp_s[512];
+	bool same;
+
+	assert_true(n >= 0 && (size_t)n <= 64 && n_want <= 64);
+	for (int i = 0; i < n; i++)
+		got[i] = cands[i].pid;
+	if (n_want)
+		memcpy(exp, want, n_want * sizeof(*want));
+	qsort(got, (size_t)n, sizeof(*got), cmp_pid);
+	qsort(exp, n_want, sizeof(*exp), cmp_pid);
+	same = (size_t)n == n_want && memcmp(got, exp, n_want * sizeof(*exp)) == 0;
+	if (!same) {
+		format_pids(got_s, sizeof(got_s), got, (size_t)n);
+		format_pids(exp_s, sizeof(exp_s), exp, n_want);
+		fail_msg("%s: candidates [%s], expected [%s]", what, got_s, exp_s);
+	}
+}
+
+static const struct candidate *find(const struct candidate *cands, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (cands[i].pid == pid)
+			return &cands[i];
+	fail_msg("pid %d is not a candidate", (int)pid);
+	return NULL;
+}
+
+static int16_t fixture_adj_of(pid_t pid)
+{
+	for (size_t i = 0; i < N_FIXTURE_ADJ; i++)
+		if (fixture_adj[i].pid == pid)
+			return fixture_adj[i].adj;
+	fail_msg("pid %d has no adj in the table", (int)pid);
+	return 0;
+}
+
+static struct matcher *compile_ok(const char *pattern)
+{
+	struct matcher *m = NULL;
+	char err[128] = "";
+
+	if (matcher_compile(pattern, &m, err, sizeof(err)) != 0)
+		fail_msg("matcher_compile(\"%s\"): %s", pattern, err);
+	return m;
+}
+
+static void free_rules(struct policy_rules *rules)
+{
+	for (size_t i = 0; i < rules->n_prefer; i++)
+		matcher_free(rules->prefer[i]);
+	for (size_t i = 0; i < rules->n_avoid; i++)
+		matcher_free(rules->avoid[i]);
+	for (size_t i = 0; i < rules->n_ignore; i++)
+		matcher_free(rules->ignore[i]);
+}
+
+static void test_new(void **state)
+{
+	struct proctab_config cfg = { .proc_root = FIXTURES "/does-not-exist", .scope_dirfd = -1 };
+	struct proctab *pt = NULL;
+
+	(void)state;
+	assert_int_equal(proctab_new(&cfg, &pt), -ENOENT);
+	assert_null(pt);
+	cfg.proc_root = PROC "/meminfo";
+	assert_int_equal(proctab_new(&cfg, &pt), -ENOTDIR);
+	assert_null(pt);
+
+	/* A capacity of 0 still holds one candidate. */
+	pt = new_table(-1, 0, NULL, 0);
+	assert_int_equal(proctab_capacity(pt), 1);
+	assert_false(proctab_overflowed(pt));
+	assert_int_equal(proctab_seen(pt), 0);
+	proctab_free(pt);
+	proctab_free(NULL);
+}
+
+/* Every pid but init, adj -1000 and the junk; adj as read, no names without rules. */
+static void test_scan_system(void **state)
+{
+	struct policy_rules no_rules = { 0 };
+	struct candidate *cands = NULL;
+	struct proctab *pt;
+	int n;
+
+	(void)state;
+	pt = new_table(-1, 0, NULL, 64);
+	for (int pass = 0; pass < 2; pass++) {
+		/* The second pass checks that a scan starts over from the top of /proc. */
+		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		expect_pids("system scan", cands, n, all_candidates, N_ALL);
+		assert_false(proctab_overflowed(pt));
+		assert_int_equal(proctab_seen(pt), PROC_PIDS);
+		for (int i = 0; i < n; i++) {
+			const struct candidate *c = &cands[i];
+
+			assert_int_equal(c->adj, fixture_adj_of(c->pid));
+			assert_int_equal(c->eff_adj, c->adj);
+			assert_int_equal(c->skip, SKIP_NONE);
+			assert_false(c->loaded);
+			assert_string_equal(c->comm, "");
+		}
+	}
+	proctab_free(pt);
+
+	/* Rules without patterns are no rules: names are not read. */
+	pt = new_table(-1, 0, &no_rules, 64);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("system scan, empty rules", cands, n, all_candidates, N_ALL);
+	for (int i = 0; i < n; i++)
+		assert_string_equal(cands[i].comm, "");
+	proctab_free(pt);
+}
+
+static void test_scan_self(void **state)
+{
+	static const pid_t want[] = {
+		2, 57, 412, 1337, 2001, 2600, 2700, 2800, 3000, 3100, 3200, 3300, 3400, 4100,
+	};
+	struct proctab *pt = new_table(-1, 1204, NULL, 64);
+	struct candidate *cands;
+	int n;
+
+	(void)state;
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("self 1204", cands, n, want, sizeof(want) / sizeof(want[0]));
+	/* Self is still looked at, just not taken. */
+	assert_int_equal(proctab_seen(pt), PROC_PIDS);
+	proctab_free(pt);
+}
+
+static void test_scan_min_adj(void **state)
+{
+	static const pid_t at_0[] = { 2, 57, 1204, 1337, 2001, 2600, 2700, 2800, 3000, 3100, 3200,
+				      3300, 3400, 4100 };
+	static const pid_t at_minus_250[] = { 2, 57, 412, 1204, 1337, 2001, 2600, 2700, 2800, 3000,
+					      3100, 3200, 3300, 3400, 4100 };
+	static const pid_t at_300[] = { 2001, 2600, 2700, 3100 };
+	static const pid_t at_301[] = { 2600, 2700, 3100 };
+	static const pid_t at_1000[] = { 2700 };
+	static const struct {
+		int min_adj;
+		const pid_t *want;
+		size_t n_want;
+	} cases[] = {
+		{ 0, at_0, sizeof(at_0) / sizeof(at_0[0]) },
+		{ -250, at_minus_250, sizeof(at_minus_250) / sizeof(at_minus_250[0]) },
+		{ 300, at_300, sizeof(at_300) / sizeof(at_300[0]) },
+		{ 301, at_301, sizeof(at_301) / sizeof(at_301[0]) },
+		{ 1000, at_1000, sizeof(at_1000) / sizeof(at_1000[0]) },
+		{ 1001, NULL, 0 },
+	};
+	struct proctab *pt = new_table(-1, 0, NULL, 64);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct candidate *cands;
+		char what[32];
+		int n = proctab_scan(pt, cases[i].min_adj, &cands);
+
+		snprintf(what, sizeof(what), "min_adj %d", cases[i].min_adj);
+		expect_pids(what, cands, n, cases[i].want, cases[i].n_want);
+		assert_false(proctab_overflowed(pt));
+		assert_int_equal(proctab_seen(pt), PROC_PIDS);
+	}
+	proctab_free(pt);
+}
+
+static void test_scan_capacity(void **state)
+{
+	struct candidate *cands;
+	struct proctab *pt;
+	int n;
+
+	(void)state;
+	pt = new_table(-1, 0, NULL, 2);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	assert_int_equal(n, 2);
+	assert_true(proctab_overflowed(pt));
+	assert_int_not_equal(cands[0].pid, cands[1].pid);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(cands[i].adj, fixture_adj_of(cands[i].pid));
+	/* Processes past the capacity are still counted as looked at. */
+	assert_int_equal(proctab_seen(pt), PROC_PIDS);
+	proctab_free(pt);
+
+	/* Exactly full is not overflowed: init, -1000 and the junk take no room. */
+	pt = new_table(-1, 0, NULL, N_ALL);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("capacity N_ALL", cands, n, all_candidates, N_ALL);
+	assert_false(proctab_overflowed(pt));
+	proctab_free(pt);
+}
+
+static void test_grow(void **state)
+{
+	struct proctab *pt = new_table(-1, 0, NULL, 2);
+	struct candidate *cands;
+	int n;
+
+	(void)state;
+	assert_int_equal(proctab_capacity(pt), 2);
+	assert_int_equal(proctab_grow(pt), 0);
+	assert_int_equal(proctab_capacity(pt), 4);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	assert_int_equal(n, 4);
+	assert_true(proctab_overflowed(pt));
+
+	/* Grow as the daemon does until the scope fits: 4 -> 8 -> 16. */
+	while (proctab_overflowed(pt)) {
+		assert_int_equal(proctab_grow(pt), 0);
+		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	}
+	assert_int_equal(proctab_capacity(pt), 16);
+	expect_pids("grown", cands, n, all_candidates, N_ALL);
+	proctab_free(pt);
+}
+
+/*
+ * cgroup-v1 lists 1204 2001 2600 731 9998, child/ 2700 3300, child/grandchild/ 3100 (no
+ * trailing newline) and sibling/ 2800.  731 is unkillable and 9998 has no /proc entry.
+ */
+static void test_scan_cgroup_v1(void **state)
+{
+	static const pid_t want[] = { 2700, 3300, 3100, 1204, 2001, 2600, 2800 };
+	static const pid_t want_self[] = { 1204, 2001, 2700, 3300, 3100, 2800 };
+	static const pid_t want_500[] = { 2600, 2700, 3100 };
+	int fd = open_dir(FIXTURES "/cgroup-v1");
+	struct candidate *cands;
+	struct proctab *pt;
+	int n;
+
+	(void)state;
+	pt = new_table(fd, 0, NULL, 64);
+	for (int pass = 0; pass < 2; pass++) {
+		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		expect_pids("cgroup-v1", cands, n, want, sizeof(want) / sizeof(want[0]));
+		assert_false(proctab_overflowed(pt));
+		assert_int_equal(proctab_seen(pt), 9);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(cands[i].adj, fixture_adj_of(cands[i].pid));
+	}
+	n = proctab_scan(pt, 500, &cands);
+	expect_pids("cgroup-v1 at 500", cands, n, want_500, sizeof(want_500) / sizeof(want_500[0]));
+	proctab_free(pt);
+
+	pt = new_table(fd, 2600, NULL, 64);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("cgroup-v1, self 2600", cands, n, want_self,
+		    sizeof(want_self) / sizeof(want_self[0]));
+	proctab_free(pt);
+
+	/* The child alone: its own pids and the grandchild's. */
+	close(fd);
+	fd = open_dir(FIXTURES "/cgroup-v1/child");
+	pt = new_table(fd, 0, NULL, 64);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("cgroup-v1/child", cands, n, want, 3);
+	proctab_free(pt);
+	close(fd);
+}
+
+static void test_scan_cgroup_v2(void **state)
+{
+	static const pid_t want[] = { 2700, 1204, 2001 };
+	int fd = open_dir(FIXTURES "/cgroup-v2");
+	struct proctab *pt = new_table(fd, 0, NULL, 64);
+	struct candidate *cands;
+	int n;
+
+	(void)state;
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("cgroup-v2", cands, n, want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(proctab_seen(pt), 3);
+	proctab_free(pt);
+	close(fd);
+
+	/* A scope without cgroup.procs is an error, not an empty scope. */
+	fd = open_dir(FIXTURES "/proc/sys");
+	pt = new_table(fd, 0, NULL, 64);
+	assert_int_equal(proctab_scan(pt, ADJ_MIN + 1, &cands), -ENOENT);
+	proctab_free(pt);
+	close(fd);
+}
+
+/*
+ * cgroup-big/cgroup.procs is larger than the scanner's 16 KiB read buffer: 4983 lines, mostly
+ * pids with no /proc entry.  2600 is split by the first read ("260" | "0\n"), 2700 ends the
+ * second read without its newline, and 3100 is the last line, without a newline.
+ */
+static void test_scan_cgroup_big(void **state)
+{
+	static const pid_t want[] = { 1204, 2600, 2700, 3100 };
+	int fd = open_dir(FIXTURES "/cgroup-big");
+	struct proctab *pt = new_table(fd, 0, NULL, 64);
+	struct candidate *cands;
+	int n;
+
+	(void)state;
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("cgroup-big", cands, n, want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(proctab_seen(pt), 4983);
+	proctab_free(pt);
+	close(fd);
+}
+
+/*
+ * The overflow flag says that candidates were left out.  cgroup-v2 lists 2700 (adj 1000) and
+ * then 1204 (adj 0), and its child 2001 (adj 300).  At min_adj 1000 only 2700 is a candidate;
+ * it fills a table of one, and the processes below min_adj that come after it are not
+ * candidates, so nothing was left out.
+ */
+static void test_scan_overflow_counts_only_candidates(void **state)
+{
+	int fd = open_dir(FIXTURES "/cgroup-v2");
+	struct proctab *pt = new_table(fd, 0, NULL, 1);
+	struct candidate *cands;
+	bool overflowed;
+	pid_t pid;
+	int n;
+
+	(void)state;
+	n = proctab_scan(pt, 1000, &cands);
+	pid = n > 0 ? cands[0].pid : 0;
+	overflowed = proctab_overflowed(pt);
+	/* Freed before the checks, so that a failure does not leak. */
+	proctab_free(pt);
+	close(fd);
+	assert_int_equal(n, 1);
+	assert_int_equal(pid, 2700);
+	assert_false(overflowed);
+}
+
+static void test_scan_rules(void **state)
+{
+	static const pid_t want_300[] = { 2600, 2700, 3100 };
+	static const pid_t want_1000[] = { 2600, 2700 };
+	static const struct {
+		pid_t pid;
+		int16_t adj, eff_adj;
+		uint8_t skip;
+		const char *comm;
+	} cases[] = {
+		/* 900 + 300 clamped to 1000 */
+		{ 2600, 900, 1000, SKIP_NONE, "memhog" },
+		{ 2001, 300, 0, SKIP_NONE, "chrome" },
+		/* Ignored processes stay in the table, marked. */
+		{ 2700, 1000, 1000, SKIP_IGNORED, "Web Content" },
+		{ 1204, 0, 0, SKIP_NONE, "bash" },
+		{ 412, -250, -250, SKIP_NONE, "systemd-journal" },
+		/* Names come from the comm files: up to the newline, at most 15 bytes. */
+		{ 1337, 200, 200, SKIP_NONE, "a) R 1 (b" },
+		{ 2800, 100, 100, SKIP_NONE, "two" },
+		{ 57, 0, 0, SKIP_NONE, "kworker/u16:3-e" },
+	};
+	struct policy_rules rules = { 0 };
+	struct candidate *cands;
+	struct proctab *pt;
+	int n;
+
+	(void)state;
+	rules.prefer[rules.n_prefer++] = compile_ok("^memhog$");
+	rules.avoid[rules.n_avoid++] = compile_ok("^chrome$");
+	rules.ignore[rules.n_ignore++] = compile_ok("^Web Content$");
+	pt = new_table(-1, 0, &rules, 64);
+
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("rules", cands, n, all_candidates, N_ALL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct candidate *c = find(cands, n, cases[i].pid);
+
+		assert_int_equal(c->adj, cases[i].adj);
+		assert_int_equal(c->eff_adj, cases[i].eff_adj);
+		assert_int_equal(c->skip, cases[i].skip);
+		assert_string_equal(c->comm, cases[i].comm);
+	}
+
+	/* min_adj applies to the effective adj: chrome drops out, memhog comes in. */
+	n = proctab_scan(pt, 300, &cands);
+	expect_pids("rules at 300", cands, n, want_300, sizeof(want_300) / sizeof(want_300[0]));
+	n = proctab_scan(pt, 1000, &cands);
+	expect_pids("rules at 1000", cands, n, want_1000, sizeof(want_1000) / sizeof(want_1000[0]));
+
+	proctab_free(pt);
+	free_rules(&rules);
+}
+
+static const struct load_case {
+	pid_t pid;
+	uint64_t start_time;
+	uid_t uid;
+	const char *comm;
+	uint64_t anon_kib, size_kib; /* size = RssAnon + VmSwap + RssShmem */
+	uint8_t skip;
+} load_cases[] = {
+	{ 1204, 41873, 1000, "bash", 1792, 1792, SKIP_NONE },
+	{ 1337, 42210, 1000, "a) R 1 (b", 640, 640, SKIP_NONE },
+	/* 204800 + 0 + 65536; its pending SIGTERM is not a SIGKILL. */
+	{ 2001, 55012, 1000, "chrome", 204800, 270336, SKIP_NONE },
+	{ 2600, 61377, 1000, "memhog", 1048576, 1048576, SKIP_NONE },
+	/* 524288 + 8192 + 32768 */
+	{ 2700, 61502, 1000, "Web Content", 524288, 565248, SKIP_NONE },
+	{ 2800, 63120, 1000, "two\nlines", 128, 128, SKIP_NONE },
+	/* 262144 + 51200 + 131072 */
+	{ 3300, 72555, 113, "postgres", 262144, 444416, SKIP_NONE },
+	/* The loader does not read oom_score_adj. */
+	{ 4000, 80012, 1000, "junkadj", 512, 512, SKIP_NONE },
+	{ 2, 9, 0, "kthreadd", 0, 0, SKIP_KTHREAD },
+	/* The 28-byte workqueue name, cut to COMM_LEN - 1. */
+	{ 57, 152, 0, "kworker/u16:3-e", 0, 0, SKIP_KTHREAD },
+	/* Zombie: state Z (its flags lack PF_EXITING on purpose). */
+	{ 3000, 70001, 1000, "defunct", 0, 0, SKIP_DYING },
+	/* SIGKILL in ShdPnd */
+	{ 3100, 70333, 1000, "stuck", 65536, 65536, SKIP_DYING },
+	/* PF_EXITING in the flags */
+	{ 3200, 71010, 1000, "exiting", 4096, 4096, SKIP_DYING },
+	{ 3400, 73000, 0, "no-mm", 0, 0, SKIP_EMPTY },
+};
+
+static void test_load(void **state)
+{
+	struct proctab *pt = new_table(-1, 0, NULL, 64);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(load_cases) / sizeof(load_cases[0]); i++) {
+		const struct load_case *w = &load_cases[i];
+		struct candidate c = { .pid = w->pid };
+		int r = proctab_load(pt, &c);
+
+		if (r != 0)
+			fail_msg("pid %d: proctab_load() = %d", (int)w->pid, r);
+		if (c.start_time != w->start_time || c.uid != w->uid ||
+		    strcmp(c.comm, w->comm) != 0 || c.anon_kib != w->anon_kib ||
+		    c.size_kib != w->size_kib || c.skip != w->skip)
+			fail_msg("pid %d: start %llu uid %u comm \"%s\" anon %llu size %llu "
+				 "skip %s",
+				 (int)w->pid, (unsigned long long)c.start_time, (unsigned)c.uid,
+				 c.comm, (unsigned long long)c.anon_kib,
+				 (unsigned long long)c.size_kib, skip_reason_name(c.skip));
+		/* Set by the scan, not by the loader. */
+		assert_int_equal(c.pid, w->pid);
+		assert_int_equal(c.adj, 0);
+	}
+	proctab_free(pt);
+}
+
+/* A name the scan read from the comm file (for the rules) is kept. */
+static void test_load_keeps_comm(void **state)
+{
+	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct candidate c = { .pid = 2800, .comm = "two" };
+
+	(void)state;
+	assert_int_equal(proctab_load(pt, &c), 0);
+	assert_string_equal(c.comm, "two");
+	assert_int_equal(c.start_time, 63120);
+	proctab_free(pt);
+}
+
+static void test_load_errors(void **state)
+{
+	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct candidate c = { .pid = 9999 };
+
+	(void)state;
+	/* No /proc entry: the process is gone. */
+	assert_true(proctab_load(pt, &c) < 0);
+	/* The stat line stops after field 12. */
+	c = (struct candidate){ .pid = 4100 };
+	assert_int_equal(proctab_load(pt, &c), -EINVAL);
+	proctab_free(pt);
+}
+
+static void test_verify(void **state)
+{
+	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct candidate c = { .pid = 1204 };
+
+	(void)state;
+	assert_int_equal(proctab_load(pt, &c), 0);
+	assert_int_equal(proctab_verify(pt, &c), 0);
+	/* The pid now belongs to a process started at another time: reused. */
+	c.start_time = 41874;
+	assert_int_equal(proctab_verify(pt, &c), -ESTALE);
+	c.start_time = 0;
+	assert_int_equal(proctab_verify(pt, &c), -ESTALE);
+
+	c = (struct candidate){ .pid = 9999, .start_time = 41873 };
+	assert_int_equal(proctab_verify(pt, &c), -ESRCH);
+	c = (struct candidate){ .pid = 4100, .start_time = 80500 };
+	assert_int_equal(proctab_verify(pt, &c), -EINVAL);
+	proctab_free(pt);
+}
+
+/* The daemon's path: scan, then load each candidate; every fixture oddity lands in its place. */
+static void test_scan_then_load(void **state)
+{
+	static const struct {
+		pid_t pid;
+		int ret;
+		uint8_t skip;
+	} want[] = {
+		{ 2, 0, SKIP_KTHREAD },   { 57, 0, SKIP_KTHREAD },  { 412, 0, SKIP_NONE },
+		{ 1204, 0, SKIP_NONE },   { 1337, 0, SKIP_NONE },   { 2001, 0, SKIP_NONE },
+		{ 2600, 0, SKIP_NONE },   { 2700, 0, SKIP_NONE },   { 2800, 0, SKIP_NONE },
+		{ 3000, 0, SKIP_DYING },  { 3100, 0, SKIP_DYING },  { 3200, 0, SKIP_DYING },
+		{ 3300, 0, SKIP_NONE },   { 3400, 0, SKIP_EMPTY },  { 4100, -EINVAL, SKIP_NONE },
+	};
+	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct candidate *cands;
+	int n;
+
+	(void)state;
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	for (int i = 0; i < n; i++) {
+		struct candidate *c = &cands[i];
+		size_t j = 0;
+		int r;
+
+		while (j < sizeof(want) / sizeof(want[0]) && want[j].pid != c->pid)
+			j++;
+		if (j == sizeof(want) / sizeof(want[0]))
+			fail_msg("unexpected candidate %d", (int)c->pid);
+		r = proctab_load(pt, c);
+		if (r != want[j].ret || (r == 0 && c->skip != want[j].skip))
+			fail_msg("pid %d: load %d skip %s, expected %d %s", (int)c->pid, r,
+				 skip_reason_name(c->skip), want[j].ret,
+				 skip_reason_name(want[j].skip));
+		/* Loading keeps what the scan found. */
+		assert_int_equal(c->adj, fixture_adj_of(c->pid));
+	}
+	proctab_free(pt);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_new),
+		cmocka_unit_test(test_scan_system),
+		cmocka_unit_test(test_scan_self),
+		cmocka_unit_test(test_scan_min_adj),
+		cmocka_unit_test(test_scan_capacity),
+		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_scan_cgroup_v1),
+		cmocka_unit_test(test_scan_cgroup_v2),
+		cmocka_unit_test(test_scan_cgroup_big),
+		cmocka_unit_test(test_scan_overflow_counts_only_candidates),
+		cmocka_unit_test(test_scan_rules),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_keeps_comm),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_scan_then_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
