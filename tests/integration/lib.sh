@@ -8,17 +8,15 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../../scripts/lib/sandbox.sh
+. "$HERE/../../scripts/lib/sandbox.sh"
 BUILD=${REAPD_BUILD:-$HERE/../../build}
 REAPD=${REAPD:-$BUILD/src/reapd}
 MEMHOG=${MEMHOG:-$BUILD/tools/memhog}
-CGROOT=${REAPD_TEST_CGROUP_ROOT:-/sys/fs/cgroup}
 TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#test-}
 WORK=$(mktemp -d "/tmp/reapd-$TEST_NAME.XXXXXX")
-CGROUPS=()  # cgroup directories we created, parents before children
 REAPD_PID=
-MEMCG_KIND=
-MEMCG_BASE=
 
 note() { echo "# $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -33,36 +31,14 @@ fail() {
 	exit 1
 }
 
-# Kills every process in cgroup $1 and removes it; returns 1 if it stays.
-remove_cgroup() {
-	local cg=$1 pid
-	[ -d "$cg" ] || return 0
-	for _ in $(seq 50); do
-		while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done \
-			< "$cg/cgroup.procs"
-		rmdir "$cg" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "warning: could not remove $cg" >&2
-	return 1
-}
-
 cleanup() {
-	local rc=$? i cg
+	local rc=$?
 	trap - EXIT
 	if [ -n "$REAPD_PID" ]; then
 		kill -TERM "$REAPD_PID" 2>/dev/null || true
 		wait "$REAPD_PID" 2>/dev/null || true
 	fi
-	# A frozen process cannot die, and it may sit in a freezer cgroup removed
-	# after its memory cgroup: thaw every cgroup of ours before killing anything.
-	for cg in "${CGROUPS[@]}"; do
-		[ -f "$cg/freezer.state" ] && echo THAWED > "$cg/freezer.state" 2>/dev/null
-		[ -f "$cg/cgroup.freeze" ] && echo 0 > "$cg/cgroup.freeze" 2>/dev/null
-	done
-	for (( i = ${#CGROUPS[@]} - 1; i >= 0; i-- )); do
-		remove_cgroup "${CGROUPS[$i]}" || rc=1
-	done
+	sandbox_cleanup || rc=1
 	# Reap our own background jobs so nothing is left behind as a zombie.
 	wait 2>/dev/null || true
 	rm -rf "$WORK"
@@ -80,82 +56,23 @@ require_binaries() {
 	[ -x "$MEMHOG" ] || fail "no memhog at $MEMHOG (build first)"
 }
 
-# Finds a memory controller: cgroup v2 where it has one, else v1.
-detect_memcg() {
-	if grep -qw memory "$CGROOT/cgroup.controllers" 2>/dev/null; then
-		MEMCG_KIND=v2 MEMCG_BASE=$CGROOT
-	elif grep -qw memory "$CGROOT/unified/cgroup.controllers" 2>/dev/null; then
-		MEMCG_KIND=v2 MEMCG_BASE=$CGROOT/unified
-	elif [ -f "$CGROOT/memory/memory.limit_in_bytes" ]; then
-		MEMCG_KIND=v1 MEMCG_BASE=$CGROOT/memory
-	else
-		skip "no memory cgroup controller"
-	fi
-	if [ "$MEMCG_KIND" = v2 ] && ! grep -qw memory "$MEMCG_BASE/cgroup.subtree_control"; then
-		echo +memory > "$MEMCG_BASE/cgroup.subtree_control" 2>/dev/null ||
-			skip "cannot enable the memory controller in $MEMCG_BASE"
-	fi
+# Picks the memory controller to test, or skips.
+require_memcg() {
+	detect_memcg || skip "no usable memory cgroup controller"
 	note "memory cgroup: $MEMCG_KIND at $MEMCG_BASE"
 }
 
-# make_memcg NAME LIMIT_MIB: creates a memory cgroup with that limit (0: none); prints its path.
-make_memcg() {
-	local dir="$MEMCG_BASE/reapd-test-$TEST_NAME-$$-$1" limit=$2
-	mkdir "$dir"
-	CGROUPS+=("$dir")
-	if [ "$MEMCG_KIND" = v1 ]; then
-		[ "$limit" -gt 0 ] && echo "${limit}M" > "$dir/memory.limit_in_bytes"
-	else
-		[ "$limit" -gt 0 ] && echo "${limit}M" > "$dir/memory.max"
-		[ -f "$dir/memory.swap.max" ] && echo 0 > "$dir/memory.swap.max"
-	fi
-	MEMCG=$dir
-}
+# make_memcg NAME LIMIT_MIB / make_cgroup BASE NAME, named after the test.
+test_memcg() { make_memcg "reapd-test-$TEST_NAME-$$-$1" "$2"; }
+test_cgroup() { make_cgroup "$1" "reapd-test-$TEST_NAME-$$-$2"; }
 
-# make_cgroup BASE NAME: an extra cgroup (freezer, unified) of ours; sets NEWCG.
-make_cgroup() {
-	local dir="$1/reapd-test-$TEST_NAME-$$-$2"
-	mkdir "$dir"
-	CGROUPS+=("$dir")
-	NEWCG=$dir
-}
-
-# wait_until SECONDS COMMAND...: polls COMMAND every 50 ms; returns 1 on timeout.
-wait_until() {
-	local deadline=$((SECONDS + $1))
+# spawn NAME CGROUP... -- MEMHOG_ARGS...: memhog in those cgroups, ready; sets SPAWNED.
+test_spawn() {
+	local name=$1
 	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
+	spawn "$WORK/$name.out" "$name" "$@" ||
+		fail "memhog $name did not get ready: $(cat "$WORK/$name.out")"
 }
-
-# spawn NAME CGROUP... -- MEMHOG_ARGS...: starts memhog named NAME inside every
-# listed cgroup and waits for its ready line; sets SPAWNED to its pid.
-spawn() {
-	local name=$1 cgs=() out
-	shift
-	while [ "$1" != "--" ]; do cgs+=("$1"); shift; done
-	shift
-	out="$WORK/$name.out"
-	# The shell joins the cgroups, then becomes memhog: the pid stays the same.
-	# shellcheck disable=SC2016
-	CGS="${cgs[*]}" sh -c 'for cg in $CGS; do echo $$ > "$cg/cgroup.procs" || exit 99; done
-		exec "$@"' sh "$MEMHOG" -n "$name" "$@" > "$out" 2>&1 &
-	SPAWNED=$!
-	wait_until 60 grep -q ready "$out" ||
-		fail "memhog $name did not get ready: $(cat "$out")"
-}
-
-# alive PID: true while PID runs (a zombie counts as dead).
-alive() {
-	local state
-	state=$(awk '{ s = $0; sub(/.*\) /, "", s); print substr(s, 1, 1) }' "/proc/$1/stat" \
-		2>/dev/null) || return 1
-	[ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
-}
-
-dead() { ! alive "$1"; }
 
 # start_reapd ARGS...: runs reapd with events to $WORK/events.json; waits until it watches.
 start_reapd() {
@@ -171,20 +88,12 @@ stop_reapd() {
 	REAPD_PID=
 }
 
-# oom_kills CGROUP: the kernel OOM killer's kill count in that memory cgroup.
-oom_kills() {
-	if [ -f "$1/memory.oom_control" ]; then
-		awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"
-	else
-		awk '$1 == "oom_kill" { print $2 }' "$1/memory.events"
-	fi
-}
-
 # events PYTHON_EXPR: evaluates an expression over `ev`, the list of event objects.
 events() {
 	python3 - "$WORK/events.json" "$1" <<'PY'
-import json, sys
-ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()] if __import__('os').path.exists(sys.argv[1]) else []
+import json, os, sys
+path = sys.argv[1]
+ev = [json.loads(l) for l in open(path) if l.strip()] if os.path.exists(path) else []
 print(eval(sys.argv[2]))
 PY
 }

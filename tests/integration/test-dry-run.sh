@@ -3,16 +3,16 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_binaries
-detect_memcg
+require_memcg
 
-make_memcg box 400
-spawn cache "$MEMCG" -- --size 100 --adj 900
+test_memcg box 400
+test_spawn cache "$MEMCG" -- --size 100 --adj 900
 CACHE=$SPAWNED
-spawn app "$MEMCG" -- --size 50 --adj 0
+test_spawn app "$MEMCG" -- --size 50 --adj 0
 APP=$SPAWNED
 start_reapd --scope "$MEMCG" --mem-min 25% --dry-run
 # Grows into the pressure zone, then holds below the limit.
-spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 200 --adj 100
+test_spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 200 --adj 100
 GROWER=$SPAWNED
 
 wait_until 30 grep -q '"dry_run":true' "$WORK/events.json" 2>/dev/null ||

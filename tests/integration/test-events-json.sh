@@ -4,14 +4,14 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_binaries
-detect_memcg
+require_memcg
 
-make_memcg box 400
+test_memcg box 400
 hostile='a) R 1 (b"\'
-spawn "$hostile" "$MEMCG" -- --size 150 --adj 800
+test_spawn "$hostile" "$MEMCG" -- --size 150 --adj 800
 VICTIM=$SPAWNED
 start_reapd --scope "$MEMCG" --mem-min 20%
-spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 180 --adj 0
+test_spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 180 --adj 0
 wait_until 30 dead "$VICTIM" || fail "the victim was never killed"
 sleep 0.3
 stop_reapd

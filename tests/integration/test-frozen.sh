@@ -6,17 +6,17 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_binaries
-detect_memcg
+require_memcg
 
 # freeze_with KIND: creates the freezing cgroup of that kind; sets FREEZE_CG.
 freeze_setup() {
 	case $1 in
 	v1) [ -f "$CGROOT/freezer/cgroup.procs" ] || return 1
-	    make_cgroup "$CGROOT/freezer" "$1" ;;
+	    test_cgroup "$CGROOT/freezer" "$1" ;;
 	v2) local u=$CGROOT/unified
 	    [ -f "$CGROOT/cgroup.controllers" ] && u=$CGROOT
 	    [ -f "$u/cgroup.procs" ] || return 1
-	    make_cgroup "$u" "$1"
+	    test_cgroup "$u" "$1"
 	    [ -f "$NEWCG/cgroup.freeze" ] || return 1 ;;
 	esac
 	FREEZE_CG=$NEWCG
@@ -35,19 +35,19 @@ freeze() {
 run() {
 	local kind=$1 victim grower
 	freeze_setup "$kind" || { note "no $kind freezer here: skipped that half"; return 0; }
-	make_memcg "box-$kind" 500
+	test_memcg "box-$kind" 500
 	rm -f "$WORK/events.json"
 	# With both in one v2 cgroup the memcg is the freezer; keep them apart where they are apart.
 	if [ "$FREEZE_CG" = "$MEMCG" ]; then
-		spawn "frozen-$kind" "$MEMCG" -- --size 200 --adj 1000
+		test_spawn "frozen-$kind" "$MEMCG" -- --size 200 --adj 1000
 	else
-		spawn "frozen-$kind" "$MEMCG" "$FREEZE_CG" -- --size 200 --adj 1000
+		test_spawn "frozen-$kind" "$MEMCG" "$FREEZE_CG" -- --size 200 --adj 1000
 	fi
 	victim=$SPAWNED
 	freeze || fail "$kind: could not freeze the victim"
 
 	start_reapd --scope "$MEMCG" --mem-min 15%
-	spawn "grower-$kind" "$MEMCG" -- --size 10 --grow --rate 150 --max 250 --adj 0
+	test_spawn "grower-$kind" "$MEMCG" -- --size 10 --grow --rate 150 --max 250 --adj 0
 	grower=$SPAWNED
 	wait_until 30 dead "$victim" || fail "$kind: the frozen victim never died"
 	sleep 0.3

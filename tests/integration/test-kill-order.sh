@@ -5,18 +5,18 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_binaries
-detect_memcg
+require_memcg
 
-make_memcg box 600
-spawn keep0 "$MEMCG" -- --size 100 --adj 0
+test_memcg box 600
+test_spawn keep0 "$MEMCG" -- --size 100 --adj 0
 KEEP=$SPAWNED
-spawn adj500 "$MEMCG" -- --size 100 --adj 500
+test_spawn adj500 "$MEMCG" -- --size 100 --adj 500
 A500=$SPAWNED
-spawn adj900 "$MEMCG" -- --size 100 --adj 900
+test_spawn adj900 "$MEMCG" -- --size 100 --adj 900
 A900=$SPAWNED
 
 start_reapd --scope "$MEMCG" --mem-min 15%
-spawn grower "$MEMCG" -- --size 20 --grow --rate 150 --adj 300
+test_spawn grower "$MEMCG" -- --size 20 --grow --rate 150 --adj 300
 GROWER=$SPAWNED
 
 wait_until 60 dead "$GROWER" || fail "the grower was never killed"

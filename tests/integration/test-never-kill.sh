@@ -4,29 +4,29 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_binaries
-detect_memcg
+require_memcg
 
-make_memcg outside 0
+test_memcg outside 0
 OUTSIDE_CG=$MEMCG
-make_memcg box 400
-spawn outsider "$OUTSIDE_CG" -- --size 100 --adj 1000
+test_memcg box 400
+test_spawn outsider "$OUTSIDE_CG" -- --size 100 --adj 1000
 OUTSIDER=$SPAWNED
 
 # Lowering oom_score_adj below 0 needs CAP_SYS_RESOURCE, which some machines
 # (and containers) do not give even to root.
 SHIELD=
 if "$MEMHOG" --adj -1000 --size 0 --quiet & p=$!; sleep 0.2; kill "$p" 2>/dev/null; wait "$p"; then
-	spawn shield "$MEMCG" -- --size 150 --adj -1000
+	test_spawn shield "$MEMCG" -- --size 150 --adj -1000
 	SHIELD=$SPAWNED
 else
 	note "cannot create an adj -1000 process here (no CAP_SYS_RESOURCE): testing that" \
 	     "part with a process below --min-adj instead"
 fi
-spawn low "$MEMCG" -- --size 50 --adj 100
+test_spawn low "$MEMCG" -- --size 50 --adj 100
 LOW=$SPAWNED
 
 start_reapd --scope "$MEMCG" --mem-min 15% --min-adj 200
-spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 300 --adj 500
+test_spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 300 --adj 500
 GROWER=$SPAWNED
 
 wait_until 60 dead "$GROWER" || fail "the grower in the scope was never killed"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing reapd needs on Debian/Ubuntu, only when
+# something is missing.
+ensure_deps() {
+	local need=()
+	command -v meson > /dev/null || need+=(meson)
+	command -v ninja > /dev/null || need+=(ninja-build)
+	command -v cc > /dev/null || need+=(gcc)
+	command -v pkg-config > /dev/null || need+=(pkg-config)
+	command -v python3 > /dev/null || need+=(python3)
+	pkg-config --exists cmocka 2> /dev/null || need+=(libcmocka-dev)
+	[ ${#need[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "reapd: missing ${need[*]}; run as root or install them" >&2
+		return 1
+	fi
+	echo "# installing ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q > /dev/null
+	apt-get install -y -q --no-install-recommends "${need[@]}" > /dev/null
+}
+
+# build DIR [MESON_OPTIONS...]: configures (once) and builds reapd in DIR.
+build() {
+	local dir=$1 log
+	shift
+	log=$(mktemp)
+	if { [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"; } > "$log" 2>&1 &&
+		ninja -C "$dir" >> "$log" 2>&1; then
+		rm -f "$log"
+		return 0
+	fi
+	cat "$log" >&2
+	rm -f "$log"
+	echo "reapd: the build in $dir failed" >&2
+	return 1
+}
