@@ -12,7 +12,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/../../scripts/lib/sandbox.sh"
 BUILD=${REAPD_BUILD:-$HERE/../../build}
 REAPD=${REAPD:-$BUILD/src/reapd}
-MEMHOG=${MEMHOG:-$BUILD/tools/memhog}
+# The load generator is not under test: a sanitized run may still use a plain one.
+MEMHOG=${REAPD_TEST_MEMHOG:-${MEMHOG:-$BUILD/tools/memhog}}
 TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#test-}
 WORK=$(mktemp -d "/tmp/reapd-$TEST_NAME.XXXXXX")

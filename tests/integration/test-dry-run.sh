@@ -5,14 +5,14 @@ require_root
 require_binaries
 require_memcg
 
-test_memcg box 400
+test_memcg box 500
 test_spawn cache "$MEMCG" -- --size 100 --adj 900
 CACHE=$SPAWNED
 test_spawn app "$MEMCG" -- --size 50 --adj 0
 APP=$SPAWNED
-start_reapd --scope "$MEMCG" --mem-min 25% --dry-run
-# Grows into the pressure zone, then holds below the limit.
-test_spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 200 --adj 100
+start_reapd --scope "$MEMCG" --mem-min 30% --dry-run
+# Grows into the pressure zone (100 MiB left < 30%), then holds 100 MiB below the limit.
+test_spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 250 --adj 100
 GROWER=$SPAWNED
 
 wait_until 30 grep -q '"dry_run":true' "$WORK/events.json" 2>/dev/null ||
@@ -20,6 +20,7 @@ wait_until 30 grep -q '"dry_run":true' "$WORK/events.json" 2>/dev/null ||
 sleep 1.5
 stop_reapd
 
+[ "$(oom_kills "$MEMCG")" = 0 ] || fail "the kernel OOM killer acted: the test left too little room"
 for p in "$CACHE" "$APP" "$GROWER"; do
 	alive "$p" || fail "pid $p was killed in a dry run"
 done
