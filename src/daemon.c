@@ -427,10 +427,9 @@ static int setup_signals(struct daemon *d)
 /* Touches stack pages now so that, once locked, the kill path never faults one in. */
 static __attribute__((noinline)) void prefault_stack(void)
 {
-	volatile char buf[STACK_PREFAULT_BYTES];
+	char buf[STACK_PREFAULT_BYTES];
 
-	for (size_t i = 0; i < sizeof(buf); i += 4096)
-		buf[i] = 0;
+	prefault(buf, sizeof(buf));
 }
 
 static void protect_self(struct daemon *d)
@@ -438,7 +437,8 @@ static void protect_self(struct daemon *d)
 	int r = write_at(d->proc_fd, "self/oom_score_adj", "-1000");
 
 	if (r < 0)
-		log_warn_errno(r, "cannot set reapd's own oom_score_adj to -1000");
+		log_warn_errno(r, "cannot set reapd's own oom_score_adj to -1000 (needs "
+				  "CAP_SYS_RESOURCE); the kernel OOM killer may pick reapd");
 	if (d->cfg->no_mlock)
 		return;
 	prefault_stack();

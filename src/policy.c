@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "sys.h"
+
 #define N_BUCKETS (ADJ_MAX - ADJ_MIN + 1)
 
 struct policy_work {
@@ -78,6 +80,8 @@ int policy_work_new(size_t capacity, struct policy_work **ret)
 		policy_work_free(w);
 		return -ENOMEM;
 	}
+	prefault(w->order, capacity * sizeof(*w->order));
+	prefault(w->chosen, capacity * sizeof(*w->chosen));
 	*ret = w;
 	return 0;
 }

@@ -70,11 +70,12 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 		proctab_free(pt);
 		return -ENOMEM;
 	}
-	/* Touch every buffer now so a scan under pressure does not fault pages in. */
-	memset(pt->dents, 0, DENTS_BUF);
-	memset(pt->stat, 0, STAT_BUF);
-	memset(pt->status, 0, STATUS_BUF);
-	memset(pt->procs, 0, PROCS_BUF);
+	/* Back every buffer now so a scan under pressure does not fault pages in. */
+	prefault(pt->cands, pt->capacity * sizeof(*pt->cands));
+	prefault(pt->dents, DENTS_BUF);
+	prefault(pt->stat, STAT_BUF);
+	prefault(pt->status, STATUS_BUF);
+	prefault(pt->procs, PROCS_BUF);
 	*ret = pt;
 	return 0;
 }
@@ -114,6 +115,7 @@ int proctab_grow(struct proctab *pt)
 
 	if (!c)
 		return -ENOMEM;
+	prefault(c, cap * sizeof(*c));
 	free(pt->cands);
 	pt->cands = c;
 	pt->capacity = cap;

@@ -179,3 +179,13 @@ int path_format(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 	return n >= 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
+
+void prefault(void *p, size_t len)
+{
+	volatile char *c = p;
+
+	for (size_t i = 0; i < len; i += 4096)
+		c[i] = c[i];
+	if (len)
+		c[len - 1] = c[len - 1];
+}

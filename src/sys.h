@@ -64,3 +64,10 @@ int parse_pid(const char *s);
 
 /* snprintf into a path buffer. Returns 0, or -ENAMETOOLONG when it does not fit. */
 int path_format(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Writes to every page of [@p, @p + @len) so the memory is really backed
+ * now; after mlockall(MCL_ONFAULT) it then stays resident, and the kill path
+ * never takes a page fault that would need free memory.
+ */
+void prefault(void *p, size_t len);
