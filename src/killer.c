@@ -391,28 +391,35 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 	return done;
 }
 
-uint64_t killer_pending_kib(const struct killer *k)
+/* Sums the victims signalled but neither dead nor timed out; returns their number. */
+static size_t pending(const struct killer *k, uint64_t *ret_kib)
 {
-	uint64_t sum = 0;
+	size_t n = 0;
+	uint64_t kib = 0;
 
 	for (size_t i = 0; i < k->cfg.capacity; i++) {
 		const struct victim *v = &k->slots[i];
-		if (v->used && !v->exited && !v->timed_out)
-			sum += v->cand.size_kib;
+		if (v->used && !v->exited && !v->timed_out) {
+			n++;
+			kib += v->cand.size_kib;
+		}
 	}
-	return sum;
+	if (ret_kib)
+		*ret_kib = kib;
+	return n;
+}
+
+uint64_t killer_pending_kib(const struct killer *k)
+{
+	uint64_t kib;
+
+	pending(k, &kib);
+	return kib;
 }
 
 size_t killer_pending(const struct killer *k)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < k->cfg.capacity; i++) {
-		const struct victim *v = &k->slots[i];
-		if (v->used && !v->exited && !v->timed_out)
-			n++;
-	}
-	return n;
+	return pending(k, NULL);
 }
 
 bool killer_is_victim(const struct killer *k, pid_t pid, uint64_t start_time)
