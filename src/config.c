@@ -7,6 +7,7 @@
 
 #include "config-version.h"
 #include "match.h"
+#include "sock.h"
 
 #define ERR_LEN 160
 
@@ -194,6 +195,50 @@ static int set_dir(char **dst, const char *v, char *why, size_t n)
 	return set_string(dst, v);
 }
 
+static int set_socket_path(char **dst, const char *v, char *why, size_t n)
+{
+	if (strcmp(v, "none") == 0) {
+		free(*dst);
+		*dst = NULL;
+		return 0;
+	}
+	if (v[0] != '/') {
+		snprintf(why, n, "expected an absolute path or 'none'");
+		return -EINVAL;
+	}
+	return set_string(dst, v);
+}
+
+static int set_control(struct config *c, const char *v, char *why, size_t n)
+{
+	c->control_is_default = false;
+	return set_socket_path(&c->control_path, v, why, n);
+}
+
+static int set_lmkd_socket(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_socket_path(&c->lmkd_path, v, why, n);
+}
+
+static int set_mode(mode_t *dst, const char *v, char *why, size_t n)
+{
+	if (parse_mode(v, dst) < 0) {
+		snprintf(why, n, "expected an octal file mode such as 0660");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_control_mode(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_mode(&c->control_mode, v, why, n);
+}
+
+static int set_lmkd_mode(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_mode(&c->lmkd_mode, v, why, n);
+}
+
 static int set_proc_root(struct config *c, const char *v, char *why, size_t n)
 {
 	return set_dir(&c->proc_root, v, why, n);
@@ -239,6 +284,11 @@ static const struct option_def options[] = {
 	{"no-reap", 0, NULL, "kill without process_mrelease (for comparison)", set_no_reap},
 	{"dry-run", 0, NULL, "choose and report victims, kill nothing", set_dry_run},
 	{"events", 0, "FILE|-", "append one JSON object per killed process", set_events},
+	{"control", 0, "PATH|none", "control socket for reapctl (" CONFIG_DEFAULT_CONTROL ")",
+	 set_control},
+	{"control-mode", 0, "MODE", "file mode of the control socket (0660)", set_control_mode},
+	{"lmkd-socket", 0, "PATH|none", "serve lmkd's protocol on PATH (none)", set_lmkd_socket},
+	{"lmkd-mode", 0, "MODE", "file mode of the lmkd socket (0660)", set_lmkd_mode},
 	{"no-mlock", 0, NULL, "do not lock reapd's memory", set_no_mlock},
 	{"proc-root", 0, "DIR", "where procfs is mounted (/proc)", set_proc_root},
 	{"cgroup-root", 0, "DIR", "where cgroup hierarchies are mounted (/sys/fs/cgroup)",
@@ -262,6 +312,9 @@ void config_init(struct config *c)
 		.psi_some_ms = 100,
 		.psi_full_ms = 100,
 		.psi_window_ms = 1000,
+		.control_is_default = true,
+		.control_mode = 0660,
+		.lmkd_mode = 0660,
 	};
 }
 
@@ -278,6 +331,8 @@ void config_free(struct config *c)
 	free(c->events_path);
 	free(c->proc_root);
 	free(c->cgroup_root);
+	free(c->control_path);
+	free(c->lmkd_path);
 	free_patterns(c->rules.prefer, c->rules.n_prefer);
 	free_patterns(c->rules.avoid, c->rules.n_avoid);
 	free_patterns(c->rules.ignore, c->rules.n_ignore);
@@ -495,6 +550,8 @@ int config_parse_args(struct config *c, int argc, char **argv, FILE *out, FILE *
 	}
 	if (c->config_path && config_load_file(c, c->config_path, err) < 0)
 		return -EINVAL;
+	c->argc = argc;
+	c->argv = argv;
 
 	/* Second pass: the command line overrides the file. */
 	for (int i = 1; i < argc; i++) {
@@ -504,6 +561,38 @@ int config_parse_args(struct config *c, int argc, char **argv, FILE *out, FILE *
 		snprintf(where, sizeof(where), "--%s", o->name);
 		if (apply(c, o, o->arg ? value : "", where, err) < 0)
 			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Fills the defaults that are paths, where the command line and file left them out. */
+int config_fill_defaults(struct config *c)
+{
+	if ((!c->proc_root && !(c->proc_root = strdup("/proc"))) ||
+	    (!c->cgroup_root && !(c->cgroup_root = strdup("/sys/fs/cgroup"))) ||
+	    (c->control_is_default && !c->control_path &&
+	     !(c->control_path = strdup(CONFIG_DEFAULT_CONTROL))))
+		return -ENOMEM;
+	return 0;
+}
+
+int config_reload(const struct config *old, struct config *ret, char *err, size_t err_len)
+{
+	FILE *errf = fmemopen(err, err_len, "w");
+	int r;
+
+	if (!errf)
+		return -ENOMEM;
+	err[0] = '\0';
+	config_init(ret);
+	r = config_parse_args(ret, old->argc, old->argv, errf, errf);
+	fclose(errf);
+	if (r == 0)
+		r = config_fill_defaults(ret);
+	if (r != 0) {
+		err[strcspn(err, "\n")] = '\0';
+		config_free(ret);
+		return -EINVAL;
 	}
 	return 0;
 }

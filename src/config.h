@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "parse.h"
 #include "policy.h"
@@ -36,7 +37,17 @@ struct config {
 	char *events_path; /* NULL: none; "-": stdout */
 	char *proc_root;
 	char *cgroup_root;
+	char *control_path; /* NULL: no control socket */
+	bool control_is_default; /* not asked for: failing to create it only warns */
+	mode_t control_mode;
+	char *lmkd_path; /* NULL: no lmkd socket */
+	mode_t lmkd_mode;
+	/* The command line, kept to re-apply over the file on reload (not owned). */
+	int argc;
+	char **argv;
 };
+
+#define CONFIG_DEFAULT_CONTROL "/run/reapd/control"
 
 /* Fills @c with the defaults. */
 void config_init(struct config *c);
@@ -57,6 +68,19 @@ int config_parse_args(struct config *c, int argc, char **argv, FILE *out, FILE *
  * after printing one line to @err (the file, the line number, the setting).
  */
 int config_load_file(struct config *c, const char *path, FILE *err);
+
+/*
+ * Fills the path defaults (/proc, /sys/fs/cgroup, the control socket) left
+ * unset.  Returns 0 or -ENOMEM.
+ */
+int config_fill_defaults(struct config *c);
+
+/*
+ * Builds a fresh config from the defaults, @old's config file read anew and
+ * @old's command line.  Returns 0, or -EINVAL with the first error (one line)
+ * in @err; @ret is then left empty.
+ */
+int config_reload(const struct config *old, struct config *ret, char *err, size_t err_len);
 
 /* Prints the usage text to @out. */
 void config_usage(FILE *out);

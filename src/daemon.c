@@ -12,25 +12,16 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "cgroup.h"
 #include "config-version.h"
-#include "decide.h"
-#include "domain.h"
-#include "events.h"
-#include "killer.h"
+#include "daemon-private.h"
 #include "log.h"
-#include "loop.h"
-#include "policy.h"
-#include "proctab.h"
 #include "psi.h"
-#include "reaper.h"
 #include "sys.h"
 #include "vmpressure.h"
-#include "watermark.h"
 
-#define MAX_SOURCES          6
 #define KILLER_CAPACITY      64
 #define INITIAL_CAPACITY     4096
+#define LMKD_MAX_RECORDS     1024
 #define MAX_POLL_USEC        (2500 * USEC_PER_MSEC)
 #define FOLLOW_POLL_USEC     (100 * USEC_PER_MSEC)
 #define FOLLOW_USEC          (3 * USEC_PER_SEC)
@@ -39,49 +30,7 @@
 #define NOTHING_WARN_USEC    (10 * USEC_PER_SEC)
 #define STACK_PREFAULT_BYTES (256 * 1024)
 
-struct source_slot {
-	struct daemon *d;
-	struct source *src;
-	struct loop_watch watch;
-	bool watched;
-};
-
-struct daemon {
-	const struct config *cfg;
-	struct loop *loop;
-	struct domain *domain;
-	struct proctab *pt;
-	struct policy_work *work;
-	uint32_t *victims;
-	struct reaper *reaper;
-	struct killer *killer;
-	struct events *events;
-	struct cgroup_roots roots;
-	int proc_fd;
-	pid_t self;
-
-	struct source_slot sources[MAX_SOURCES];
-	size_t n_sources;
-	uint64_t threshold_limit_bytes; /* limit the v1 usage thresholds were set for */
-	int sig_fd;
-	struct loop_watch sig_watch;
-	struct loop_timer poll_timer;
-
-	struct decide_params params;
-	struct watermark_rate rate;
-	uint64_t follow_until_usec;
-	uint64_t quiet_until_usec; /* dry run: do not report the same victims every poll */
-	uint64_t nothing_warned_usec;
-	uint64_t credit_kib;
-	uint64_t credit_base_kib;
-	uint64_t credit_until_usec;
-	uint64_t rounds;
-};
-
-static void evaluate(struct daemon *d, unsigned fired);
-
-/* How much of the memory confirmed freed MemAvailable has not shown yet (system domain). */
-static uint64_t lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now)
+uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now)
 {
 	uint64_t risen;
 
@@ -95,7 +44,7 @@ static uint64_t lag_credit(struct daemon *d, const struct mem_state *m, uint64_t
 	return d->credit_kib > risen ? d->credit_kib - risen : 0;
 }
 
-static int load_candidate(void *ctx, struct candidate *c)
+int daemon_load_candidate(void *ctx, struct candidate *c)
 {
 	struct daemon *d = ctx;
 	int r = proctab_load(d->pt, c);
@@ -105,24 +54,44 @@ static int load_candidate(void *ctx, struct candidate *c)
 	return r;
 }
 
-/* Grows the scan table after a round that did not fit (allocates: never before the kill). */
+/* Grows the scan tables after a round that did not fit (allocates: never before the kill). */
 static void grow_tables(struct daemon *d)
 {
 	struct policy_work *w;
+	uint32_t *rank;
 
 	if (proctab_grow(d->pt) < 0 || policy_work_new(proctab_capacity(d->pt), &w) < 0) {
 		log_warn("cannot grow the process table past %zu entries", proctab_capacity(d->pt));
 		return;
 	}
+	rank = calloc(proctab_capacity(d->pt), sizeof(*rank));
+	if (!rank) {
+		policy_work_free(w);
+		return;
+	}
 	policy_work_free(d->work);
 	d->work = w;
+	free(d->rank);
+	d->rank = rank;
 	log_info("process table grown to %zu entries", proctab_capacity(d->pt));
+}
+
+static void warn_nothing_left(struct daemon *d, const struct decision *dec,
+			      const struct mem_state *m, uint64_t now)
+{
+	if (d->nothing_warned_usec && now - d->nothing_warned_usec < NOTHING_WARN_USEC)
+		return;
+	log_warn("%s: %llu MiB available, need %llu MiB more, but no process at adj >= %d is "
+		 "left to kill",
+		 kill_reason_name(dec->reason), (unsigned long long)(m->avail_kib / 1024),
+		 (unsigned long long)(dec->target_kib / 1024), dec->min_adj);
+	d->nothing_warned_usec = now;
 }
 
 static void run_round(struct daemon *d, const struct decision *dec, const struct mem_state *m,
 		      uint64_t now)
 {
-	const struct config *cfg = d->cfg;
+	const struct config *cfg = &d->cfg;
 	struct candidate *cands;
 	struct policy_params pp = {
 		.min_adj = dec->min_adj,
@@ -138,23 +107,17 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 		log_warn_errno(n, "cannot scan processes");
 		return;
 	}
-	chosen = policy_select(&pp, cands, (size_t)n, load_candidate, d, d->work, d->victims);
+	chosen = policy_select(&pp, cands, (size_t)n, daemon_load_candidate, d, d->work,
+			       d->victims);
 	round.scan_usec = now_usec() - now;
 	round.scanned = proctab_seen(d->pt);
 	if (chosen <= 0) {
-		if (now - d->nothing_warned_usec >= NOTHING_WARN_USEC || !d->nothing_warned_usec) {
-			log_warn("%s: %llu MiB available, need %llu MiB more, but no process at adj "
-				 ">= %d is left to kill",
-				 kill_reason_name(dec->reason),
-				 (unsigned long long)(m->avail_kib / 1024),
-				 (unsigned long long)(dec->target_kib / 1024), dec->min_adj);
-			d->nothing_warned_usec = now;
-		}
+		warn_nothing_left(d, dec, m, now);
 	} else {
 		if (d->credit_kib == 0)
 			d->credit_base_kib = m->avail_kib;
 		killer_kill(d->killer, &round, cands, d->victims, (size_t)chosen);
-		d->rounds++;
+		metrics_round(d->metrics, round.scan_usec);
 		if (cfg->dry_run)
 			d->quiet_until_usec = now + USEC_PER_SEC +
 					      (uint64_t)cfg->kill_timeout_ms * USEC_PER_MSEC;
@@ -168,10 +131,20 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 		grow_tables(d);
 }
 
-static void schedule_poll(struct daemon *d, const struct mem_state *m, uint64_t mark_kib,
-			  uint64_t rate, uint64_t now)
+/* The mark the poll interval aims at: --mem-min, or a higher minfree level. */
+static uint64_t poll_mark(const struct daemon *d, const struct decision *dec)
 {
-	uint64_t interval = watermark_interval_usec(m->avail_kib, mark_kib, rate, MAX_POLL_USEC);
+	uint64_t mark = dec->mem_min_kib;
+
+	for (size_t i = 0; i < d->params.n_levels; i++)
+		if (d->params.levels[i].minfree_kib > mark)
+			mark = d->params.levels[i].minfree_kib;
+	return mark;
+}
+
+static void schedule_poll(struct daemon *d, uint64_t mark_kib, uint64_t rate, uint64_t now)
+{
+	uint64_t interval = watermark_interval_usec(d->mem.avail_kib, mark_kib, rate, MAX_POLL_USEC);
 
 	if (now < d->follow_until_usec && interval > FOLLOW_POLL_USEC)
 		interval = FOLLOW_POLL_USEC;
@@ -180,14 +153,13 @@ static void schedule_poll(struct daemon *d, const struct mem_state *m, uint64_t 
 
 static void setup_thresholds(struct daemon *d, const struct mem_state *m);
 
-static void evaluate(struct daemon *d, unsigned fired)
+void daemon_evaluate(struct daemon *d, unsigned fired)
 {
-	struct mem_state m;
 	struct decision dec;
 	uint64_t now = now_usec(), rate, in_flight;
 	int r;
 
-	r = domain_read(d->domain, &m);
+	r = domain_read(d->domain, &d->mem);
 	if (r == -ENODEV || r == -ENOENT) {
 		log_error("the scope %s is gone (cgroup removed); exiting", domain_name(d->domain));
 		loop_exit(d->loop, 1);
@@ -198,23 +170,47 @@ static void evaluate(struct daemon *d, unsigned fired)
 		loop_timer_arm(d->loop, &d->poll_timer, now + MAX_POLL_USEC);
 		return;
 	}
-	rate = watermark_rate_update(&d->rate, m.avail_kib, now);
+	rate = watermark_rate_update(&d->rate, d->mem.avail_kib, now);
 	if (domain_kind(d->domain) == DOMAIN_CGROUP_V1 &&
 	    domain_limit_bytes(d->domain) != d->threshold_limit_bytes)
-		setup_thresholds(d, &m);
+		setup_thresholds(d, &d->mem);
 
-	in_flight = killer_pending_kib(d->killer) + lag_credit(d, &m, now);
-	if (decide(&d->params, &m, fired, in_flight, &dec) && now >= d->quiet_until_usec)
-		run_round(d, &dec, &m, now);
+	in_flight = killer_pending_kib(d->killer) + daemon_lag_credit(d, &d->mem, now);
+	if (decide(&d->params, &d->mem, fired, in_flight, &dec) && now >= d->quiet_until_usec)
+		run_round(d, &dec, &d->mem, now);
 	else if (fired & ~(unsigned)PRESSURE_AFTER_KILL)
 		log_debug("pressure signal 0x%x, %llu KiB available: no kill", fired,
-			  (unsigned long long)m.avail_kib);
-	schedule_poll(d, &m, dec.mem_min_kib, rate, now_usec());
+			  (unsigned long long)d->mem.avail_kib);
+	schedule_poll(d, poll_mark(d, &dec), rate, now_usec());
 }
 
 static void on_poll(void *ctx)
 {
-	evaluate(ctx, 0);
+	daemon_evaluate(ctx, 0);
+}
+
+/* A victim's story is complete: write it everywhere it is wanted. */
+static void on_kill_event(void *ctx, const struct kill_event *ev)
+{
+	struct daemon *d = ctx;
+	int r;
+
+	if (d->events && (r = events_write(d->events, ev)) < 0)
+		log_warn_errno(r, "cannot write a kill event");
+	metrics_kill(d->metrics, ev);
+	if (d->ctl) {
+		struct jsonw w;
+
+		jsonw_init(&w, d->event_packet, sizeof(d->event_packet));
+		jsonw_object_begin(&w);
+		jsonw_kv_string(&w, "event", "kill");
+		events_put_fields(&w, ev);
+		jsonw_object_end(&w);
+		if ((r = jsonw_finish(&w)) > 0)
+			ctl_broadcast(d->ctl, d->event_packet, (size_t)r);
+	}
+	if (d->lmkd && !ev->dry_run)
+		lmkd_notify_kill(d->lmkd, ev->pid, ev->uid, ev->size_kib);
 }
 
 static void on_victim_done(void *ctx, uint64_t freed_kib)
@@ -225,8 +221,13 @@ static void on_victim_done(void *ctx, uint64_t freed_kib)
 		d->credit_kib += freed_kib;
 		d->credit_until_usec = now_usec() + CREDIT_USEC;
 	}
-	evaluate(d, killer_pending(d->killer) == 0 ? PRESSURE_AFTER_KILL : 0);
+	daemon_evaluate(d, killer_pending(d->killer) == 0 ? PRESSURE_AFTER_KILL : 0);
 }
+
+static const struct killer_ops killer_ops = {
+	.event = on_kill_event,
+	.done = on_victim_done,
+};
 
 static void on_source(void *ctx, uint32_t events)
 {
@@ -240,13 +241,14 @@ static void on_source(void *ctx, uint32_t events)
 			       s->src->ops->name);
 		loop_del(d->loop, source_fd(s->src));
 		s->watched = false;
-		evaluate(d, 0);
+		daemon_evaluate(d, 0);
 		return;
 	}
 	if (r == 0)
 		return;
+	metrics_pressure_event(d->metrics, s->src->ops->name);
 	d->follow_until_usec = now_usec() + FOLLOW_USEC;
-	evaluate(d, s->src->signal);
+	daemon_evaluate(d, s->src->signal);
 }
 
 /* Adds @src to the loop. Returns 0 or -errno (the source is freed on failure). */
@@ -272,27 +274,27 @@ static int add_source(struct daemon *d, struct source *src)
 	return 0;
 }
 
-static void remove_sources_named(struct daemon *d, const char *name)
+void daemon_remove_sources(struct daemon *d, const char *name)
 {
 	size_t j = 0;
 
 	for (size_t i = 0; i < d->n_sources; i++) {
 		struct source_slot *s = &d->sources[i];
 
-		if (strcmp(s->src->ops->name, name) != 0) {
-			if (i != j) {
-				loop_del(d->loop, source_fd(s->src));
-				d->sources[j] = *s;
-				d->sources[j].watch.ctx = &d->sources[j];
-				loop_add(d->loop, source_fd(s->src), s->src->ops->poll_events,
-					 &d->sources[j].watch);
-			}
-			j++;
-			continue;
-		}
 		if (s->watched)
 			loop_del(d->loop, source_fd(s->src));
-		source_free(s->src);
+		if (strcmp(s->src->ops->name, name) == 0) {
+			source_free(s->src);
+			continue;
+		}
+		/* Slots move: re-add with the watch at its new address. */
+		d->sources[j] = *s;
+		d->sources[j].watch.ctx = &d->sources[j];
+		if (d->sources[j].watched &&
+		    loop_add(d->loop, source_fd(s->src), s->src->ops->poll_events,
+			     &d->sources[j].watch) < 0)
+			d->sources[j].watched = false;
+		j++;
 	}
 	d->n_sources = j;
 }
@@ -308,7 +310,7 @@ static void setup_thresholds(struct daemon *d, const struct mem_state *m)
 	struct decision dec;
 	struct source *src;
 
-	remove_sources_named(d, "threshold");
+	daemon_remove_sources(d, "threshold");
 	d->threshold_limit_bytes = limit;
 	if (limit == 0)
 		return;
@@ -331,12 +333,13 @@ static void setup_thresholds(struct daemon *d, const struct mem_state *m)
 	}
 }
 
-static void setup_psi(struct daemon *d, char *desc, size_t len)
+void daemon_setup_psi(struct daemon *d, char *desc, size_t len)
 {
-	const struct config *cfg = d->cfg;
+	const struct config *cfg = &d->cfg;
 	char path[4096];
-	int pos = 0;
+	size_t pos = 0;
 
+	desc[0] = '\0';
 	if (domain_pressure_path(d->domain, cfg->proc_root, path, sizeof(path)) < 0)
 		return;
 	for (int full = 0; full <= 1; full++) {
@@ -353,9 +356,11 @@ static void setup_psi(struct daemon *d, char *desc, size_t len)
 			log_warn_errno(r, "cannot set a PSI trigger on %s; polling instead", path);
 			return;
 		}
-		pos += snprintf(desc + pos, len - (size_t)pos, "%s%s %u ms/%u ms", pos ? ", " : "",
-				full ? "full" : "some", psi_source_stall_ms(src),
-				psi_source_window_ms(src));
+		pos += (size_t)snprintf(desc + pos, len - pos, "%s%s %u ms/%u ms", pos ? ", " : "",
+					full ? "full" : "some", psi_source_stall_ms(src),
+					psi_source_window_ms(src));
+		if (pos >= len)
+			pos = len - 1;
 		if (add_source(d, src) < 0)
 			return;
 	}
@@ -363,11 +368,11 @@ static void setup_psi(struct daemon *d, char *desc, size_t len)
 
 static void setup_sources(struct daemon *d, const struct mem_state *m)
 {
-	char psi[128] = "";
+	char psi[128];
 	struct source *src;
 	int r;
 
-	setup_psi(d, psi, sizeof(psi));
+	daemon_setup_psi(d, psi, sizeof(psi));
 	switch (domain_kind(d->domain)) {
 	case DOMAIN_CGROUP_V1:
 		r = vmpressure_source_open(domain_dirfd(d->domain), "critical", "local", &src);
@@ -399,7 +404,9 @@ static void on_signal(void *ctx, uint32_t events)
 	(void)events;
 	while (read(d->sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: config reload is not supported yet; keeping the settings");
+			char err[256];
+
+			daemon_reload(d, err, sizeof(err));
 			continue;
 		}
 		log_info("exiting on %s", sigabbrev_np((int)si.ssi_signo));
@@ -439,22 +446,23 @@ static void protect_self(struct daemon *d)
 	if (r < 0)
 		log_warn_errno(r, "cannot set reapd's own oom_score_adj to -1000 (needs "
 				  "CAP_SYS_RESOURCE); the kernel OOM killer may pick reapd");
-	if (d->cfg->no_mlock)
+	if (d->cfg.no_mlock)
 		return;
 	prefault_stack();
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
 		log_warn_errno(-errno, "cannot lock reapd's memory (mlockall)");
 }
 
-/* Builds the scan table, sized so a scan of the scope fits with room to spare. */
+/* Builds the scan tables, sized so a scan of the scope fits with room to spare. */
 static int setup_tables(struct daemon *d)
 {
-	const struct config *cfg = d->cfg;
+	const struct config *cfg = &d->cfg;
 	struct proctab_config pc = {
 		.proc_root = cfg->proc_root,
 		.scope_dirfd = domain_dirfd(d->domain),
 		.self = d->self,
-		.rules = &cfg->rules,
+		/* The config is replaced in place on reload, so this pointer stays valid. */
+		.rules = &d->cfg.rules,
 		.capacity = INITIAL_CAPACITY,
 	};
 	struct candidate *cands;
@@ -474,7 +482,8 @@ static int setup_tables(struct daemon *d)
 	if (r < 0)
 		return r;
 	d->victims = calloc(cfg->max_victims, sizeof(*d->victims));
-	return d->victims ? 0 : -ENOMEM;
+	d->rank = calloc(proctab_capacity(d->pt), sizeof(*d->rank));
+	return d->victims && d->rank ? 0 : -ENOMEM;
 }
 
 static int usage_error(bool *ret_usage, const char *opt, const char *value, const char *why)
@@ -486,7 +495,7 @@ static int usage_error(bool *ret_usage, const char *opt, const char *value, cons
 
 static int open_domain(struct daemon *d, bool *ret_usage)
 {
-	const struct config *cfg = d->cfg;
+	const struct config *cfg = &d->cfg;
 	int r = domain_open(cfg->proc_root, cfg->scope, &d->domain);
 
 	if (r == -EMEDIUMTYPE)
@@ -500,9 +509,54 @@ static int open_domain(struct daemon *d, bool *ret_usage)
 	return 0;
 }
 
+static const char *listen_error(int r)
+{
+	if (r == -EADDRINUSE)
+		return "another process is listening there";
+	if (r == -EEXIST)
+		return "exists and is not a socket";
+	return strerror(-r);
+}
+
+/* Opens the control and lmkd sockets. Returns 0, or -errno after printing why. */
+static int setup_endpoints(struct daemon *d, bool *ret_usage)
+{
+	const struct config *cfg = &d->cfg;
+	int r;
+
+	if (cfg->control_path) {
+		r = ctl_new(cfg->control_path, cfg->control_mode, d->loop, daemon_answer, d,
+			    &d->ctl);
+		if (r < 0 && !cfg->control_is_default)
+			return usage_error(ret_usage, "control", cfg->control_path, listen_error(r));
+		if (r < 0)
+			log_warn("no control socket at %s: %s", cfg->control_path, listen_error(r));
+	}
+	if (cfg->lmkd_path) {
+		struct lmkd_config lc = {.path = cfg->lmkd_path, .mode = cfg->lmkd_mode,
+					 .max_records = LMKD_MAX_RECORDS, .proc_fd = d->proc_fd};
+
+		r = lmkd_new(&lc, d->loop, &daemon_lmkd_ops, d, &d->lmkd);
+		if (r < 0)
+			return usage_error(ret_usage, "lmkd-socket", cfg->lmkd_path, listen_error(r));
+	}
+	return 0;
+}
+
+void daemon_apply_params(struct daemon *d)
+{
+	const struct config *cfg = &d->cfg;
+
+	d->params.mem_min = cfg->mem_min;
+	d->params.swap_min = cfg->swap_min;
+	d->params.target_kib = cfg->target_kib;
+	d->params.min_adj = cfg->min_adj;
+	d->params.psi_some_min_adj = cfg->min_adj > 200 ? cfg->min_adj : 200;
+}
+
 static void log_start(struct daemon *d, const struct mem_state *m)
 {
-	const struct config *cfg = d->cfg;
+	const struct config *cfg = &d->cfg;
 	struct decision dec;
 
 	decide_marks(&d->params, m, &dec);
@@ -516,46 +570,9 @@ static void log_start(struct daemon *d, const struct mem_state *m)
 		 cfg->no_reap ? ", no reaping" : "", cfg->dry_run ? ", DRY RUN" : "");
 }
 
-int daemon_new(const struct config *cfg, struct daemon **ret, bool *ret_usage)
+static int start_killing(struct daemon *d)
 {
-	struct daemon *d = calloc(1, sizeof(*d));
-	struct mem_state m;
-	int r;
-
-	*ret_usage = false;
-	if (!d)
-		return -ENOMEM;
-	d->cfg = cfg;
-	d->self = getpid();
-	d->sig_fd = -1;
-	d->proc_fd = open(cfg->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->proc_fd < 0) {
-		r = usage_error(ret_usage, "proc-root", cfg->proc_root, strerror(errno));
-		goto fail;
-	}
-	if ((r = open_domain(d, ret_usage)) < 0)
-		goto fail;
-	if (cfg->events_path && (r = events_open(cfg->events_path, &d->events)) < 0) {
-		r = usage_error(ret_usage, "events", cfg->events_path, strerror(-r));
-		goto fail;
-	}
-	d->params = (struct decide_params){
-		.mem_min = cfg->mem_min,
-		.swap_min = cfg->swap_min,
-		.target_kib = cfg->target_kib,
-		.min_adj = cfg->min_adj,
-		.psi_some_min_adj = cfg->min_adj > 200 ? cfg->min_adj : 200,
-	};
-	if ((r = domain_read(d->domain, &m)) < 0) {
-		log_error_errno(r, "cannot read the memory state of %s", domain_name(d->domain));
-		goto fail;
-	}
-	if ((r = loop_new(&d->loop)) < 0 || (r = setup_signals(d)) < 0 ||
-	    (r = setup_tables(d)) < 0) {
-		log_error_errno(r, "cannot set up");
-		goto fail;
-	}
-	cgroup_roots_find(cfg->cgroup_root, &d->roots);
+	const struct config *cfg = &d->cfg;
 	struct reaper_config rc = {
 		.threads = cfg->reaper_threads,
 		.queue_capacity = KILLER_CAPACITY,
@@ -570,15 +587,55 @@ int daemon_new(const struct config *cfg, struct daemon **ret, bool *ret_usage)
 		.capacity = KILLER_CAPACITY,
 		.scope_name = domain_name(d->domain),
 	};
-	if ((r = reaper_new(&rc, &d->reaper)) < 0 ||
-	    (r = killer_new(&kc, d->loop, d->reaper, d->pt, d->events, on_victim_done, d,
-			    &d->killer)) < 0) {
-		log_error_errno(r, "cannot start the reaper");
+	int r;
+
+	cgroup_roots_find(cfg->cgroup_root, &d->roots);
+	if ((r = metrics_new(&d->metrics)) < 0 || (r = reaper_new(&rc, &d->reaper)) < 0 ||
+	    (r = killer_new(&kc, d->loop, d->reaper, d->pt, &killer_ops, d, &d->killer)) < 0)
+		return log_error_errno(r, "cannot start the reaper");
+	return 0;
+}
+
+int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	int r;
+
+	*ret_usage = false;
+	if (!d)
+		return -ENOMEM;
+	/* The daemon owns the config from here on. */
+	d->cfg = *cfg;
+	config_init(cfg);
+	d->self = getpid();
+	d->start_usec = now_usec();
+	d->sig_fd = -1;
+	d->proc_fd = open(d->cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->proc_fd < 0) {
+		r = usage_error(ret_usage, "proc-root", d->cfg.proc_root, strerror(errno));
 		goto fail;
 	}
+	if ((r = open_domain(d, ret_usage)) < 0)
+		goto fail;
+	if (d->cfg.events_path && (r = events_open(d->cfg.events_path, &d->events)) < 0) {
+		r = usage_error(ret_usage, "events", d->cfg.events_path, strerror(-r));
+		goto fail;
+	}
+	daemon_apply_params(d);
+	if ((r = domain_read(d->domain, &d->mem)) < 0) {
+		log_error_errno(r, "cannot read the memory state of %s", domain_name(d->domain));
+		goto fail;
+	}
+	if ((r = loop_new(&d->loop)) < 0 || (r = setup_signals(d)) < 0 ||
+	    (r = setup_tables(d)) < 0) {
+		log_error_errno(r, "cannot set up");
+		goto fail;
+	}
+	if ((r = start_killing(d)) < 0 || (r = setup_endpoints(d, ret_usage)) < 0)
+		goto fail;
 	loop_timer_init(&d->poll_timer, on_poll, d);
-	log_start(d, &m);
-	setup_sources(d, &m);
+	log_start(d, &d->mem);
+	setup_sources(d, &d->mem);
 	protect_self(d);
 	*ret = d;
 	return 0;
@@ -591,7 +648,7 @@ int daemon_run(struct daemon *d)
 {
 	int r;
 
-	evaluate(d, 0);
+	daemon_evaluate(d, 0);
 	r = loop_run(d->loop);
 	if (r < 0) {
 		log_error_errno(r, "event loop failed");
@@ -604,18 +661,25 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
+	ctl_free(d->ctl);
+	lmkd_free(d->lmkd);
+	d->ctl = NULL;
+	d->lmkd = NULL;
 	killer_free(d->killer);
 	reaper_free(d->reaper);
 	for (size_t i = 0; i < d->n_sources; i++)
 		source_free(d->sources[i].src);
 	events_free(d->events);
+	metrics_free(d->metrics);
 	proctab_free(d->pt);
 	policy_work_free(d->work);
 	free(d->victims);
+	free(d->rank);
 	domain_free(d->domain);
 	cgroup_roots_free(&d->roots);
 	safe_close(d->sig_fd);
 	safe_close(d->proc_fd);
 	loop_free(d->loop);
+	config_free(&d->cfg);
 	free(d);
 }

@@ -15,12 +15,13 @@
 struct daemon;
 
 /*
- * Builds the daemon: opens the domain, the pressure sources, the reaper pool
- * and the events file; protects itself (oom_score_adj -1000, mlockall).
- * Returns 0, or -errno after printing one line; *@ret_usage is set when the
- * error is a bad option value (the caller exits with status 2).
+ * Builds the daemon: opens the domain, the pressure sources, the reaper pool,
+ * the events file and the control sockets; protects itself (oom_score_adj
+ * -1000, mlockall).  Takes over @cfg (left empty).  Returns 0, or -errno
+ * after printing one line; *@ret_usage is set when the error is a bad option
+ * value (the caller exits with status 2).
  */
-int daemon_new(const struct config *cfg, struct daemon **ret, bool *ret_usage);
+int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage);
 
 /* Runs until SIGTERM/SIGINT. Returns the exit status. */
 int daemon_run(struct daemon *d);

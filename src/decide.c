@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "decide.h"
 
+#include <stddef.h>
+
 static const char *const reason_names[REASON_COUNT] = {
 	[REASON_NONE] = "none",
 	[REASON_LOW_MEM] = "low_mem",
@@ -8,12 +10,16 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_PSI_SOME_LOW_MEM] = "psi_some_low_mem",
 	[REASON_VMPRESSURE_CRITICAL] = "vmpressure_critical",
 	[REASON_PRESSURE_AFTER_KILL] = "pressure_after_kill",
+	[REASON_MINFREE] = "minfree",
 };
 
 const char *kill_reason_name(enum kill_reason r)
 {
 	return (unsigned)r < REASON_COUNT ? reason_names[r] : "?";
 }
+
+/* -1000 means "never"; a level cannot make such processes killable. */
+#define ADJ_FLOOR (-999)
 
 /* The margin a round frees beyond the mark, so one kill is not followed by another at once. */
 static uint64_t margin_kib(uint64_t mark_kib)
@@ -35,14 +41,56 @@ void decide_marks(const struct decide_params *p, const struct mem_state *mem, st
 	*ret = d;
 }
 
+void decide_set_levels(struct decide_params *p, const int (*pairs)[2], size_t n)
+{
+	if (n > DECIDE_MAX_LEVELS)
+		n = DECIDE_MAX_LEVELS;
+	for (size_t i = 0; i < n; i++)
+		p->levels[i] = (struct minfree_level){
+			.minfree_kib = (uint64_t)(pairs[i][0] < 0 ? 0 : pairs[i][0]) * 4, /* pages */
+			.adj = pairs[i][1],
+		};
+	/* Insertion sort: at most six. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && p->levels[j].minfree_kib < p->levels[j - 1].minfree_kib;
+		     j--) {
+			struct minfree_level t = p->levels[j];
+			p->levels[j] = p->levels[j - 1];
+			p->levels[j - 1] = t;
+		}
+	p->n_levels = n;
+}
+
+/* The first (smallest) minfree level that free memory and file cache are both under, or NULL. */
+static const struct minfree_level *minfree_hit(const struct decide_params *p,
+					       const struct mem_state *mem, uint64_t in_flight_kib)
+{
+	for (size_t i = 0; i < p->n_levels; i++)
+		if (mem->free_kib + in_flight_kib < p->levels[i].minfree_kib &&
+		    mem->file_kib < p->levels[i].minfree_kib)
+			return &p->levels[i];
+	return NULL;
+}
+
 int decide(const struct decide_params *p, const struct mem_state *mem, unsigned fired,
 	   uint64_t in_flight_kib, struct decision *ret)
 {
+	const struct minfree_level *level = minfree_hit(p, mem, in_flight_kib);
 	struct decision d;
 	uint64_t avail, mark;
 	bool swap_low, below_low;
 
 	decide_marks(p, mem, &d);
+	if (level) {
+		/* The process manager's levels come first: it knows what each adj means. */
+		d.reason = REASON_MINFREE;
+		d.min_adj = level->adj < ADJ_FLOOR ? ADJ_FLOOR : level->adj;
+		d.target_kib = p->target_kib ? p->target_kib
+					     : level->minfree_kib + margin_kib(level->minfree_kib) -
+						       (mem->free_kib + in_flight_kib);
+		*ret = d;
+		return 1;
+	}
 	avail = mem->avail_kib + in_flight_kib;
 	/* With no swap there is nothing to wait for: memory alone decides. */
 	swap_low = mem->swap_total_kib == 0 || mem->swap_free_kib < d.swap_min_kib;

@@ -19,6 +19,7 @@ enum kill_reason {
 	REASON_PSI_SOME_LOW_MEM,    /* some stall trigger fired, available below the low mark */
 	REASON_VMPRESSURE_CRITICAL, /* cgroup v1 vmpressure "critical", below the low mark */
 	REASON_PRESSURE_AFTER_KILL, /* still below --mem-min once the last round's victims died */
+	REASON_MINFREE,             /* free memory and file cache below an lmkd minfree level */
 	REASON_COUNT
 };
 
@@ -38,6 +39,16 @@ struct mem_state {
 	uint64_t avail_kib; /* MemAvailable, or limit - (usage - inactive file) */
 	uint64_t swap_total_kib;
 	uint64_t swap_free_kib;
+	uint64_t free_kib; /* free, not merely reclaimable */
+	uint64_t file_kib; /* page cache that could be dropped */
+};
+
+#define DECIDE_MAX_LEVELS 6
+
+/* An lmkd minfree level: below @minfree_kib of free memory and of file cache, kill adj >= @adj. */
+struct minfree_level {
+	uint64_t minfree_kib;
+	int adj;
 };
 
 struct decide_params {
@@ -46,6 +57,8 @@ struct decide_params {
 	uint64_t target_kib; /* 0: bring available back above --mem-min with a margin */
 	int min_adj;
 	int psi_some_min_adj; /* "some" stalls only kill processes at or above this adj */
+	struct minfree_level levels[DECIDE_MAX_LEVELS]; /* increasing minfree (LMK_TARGET) */
+	size_t n_levels;
 };
 
 struct decision {
@@ -59,6 +72,12 @@ struct decision {
 
 /* Resolves the thresholds of @p against @mem into @ret (reason NONE, no target). */
 void decide_marks(const struct decide_params *p, const struct mem_state *mem, struct decision *ret);
+
+/*
+ * Sets the minfree levels of @p from lmkd's (pages, adj) pairs, sorted by
+ * increasing minfree; @n == 0 clears them.
+ */
+void decide_set_levels(struct decide_params *p, const int (*pairs)[2], size_t n);
 
 /*
  * Decides for @mem, the signals @fired and @in_flight_kib of memory already on

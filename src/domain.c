@@ -170,6 +170,18 @@ static void v2_swap(struct domain *d, const struct meminfo *mi, struct mem_state
 		m->swap_free_kib = mi->swap_free_kib;
 }
 
+/* The cgroup's droppable page cache, from memory.stat already in d->buf. */
+static void cgroup_file_kib(struct domain *d, struct mem_state *m)
+{
+	bool v1 = d->kind == DOMAIN_CGROUP_V1;
+	uint64_t file = 0, shmem = 0;
+
+	if (parse_keyed_u64(d->buf, v1 ? "total_cache" : "file", &file) < 0)
+		return;
+	(void)parse_keyed_u64(d->buf, v1 ? "total_shmem" : "shmem", &shmem);
+	m->file_kib = file > shmem ? (file - shmem) / 1024 : 0;
+}
+
 static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_state *m)
 {
 	uint64_t limit, usage, inactive = 0, used_kib;
@@ -186,6 +198,7 @@ static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_st
 	r = parse_keyed_u64(d->buf, inactive_key, &inactive);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	cgroup_file_kib(d, m);
 
 	/* v1 reports "unlimited" as a huge page-aligned number; anything past RAM is no limit. */
 	if (limit / 1024 >= mi->total_kib) {
@@ -199,6 +212,9 @@ static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_st
 		m->avail_kib = used_kib < m->total_kib ? m->total_kib - used_kib : 0;
 		if (m->avail_kib > mi->available_kib)
 			m->avail_kib = mi->available_kib;
+		m->free_kib = usage / 1024 < m->total_kib ? m->total_kib - usage / 1024 : 0;
+		if (m->free_kib > mi->free_kib)
+			m->free_kib = mi->free_kib;
 	}
 	if (d->kind == DOMAIN_CGROUP_V1)
 		v1_swap(d, limit, usage, mi, m);
@@ -219,6 +235,8 @@ int domain_read(struct domain *d, struct mem_state *ret)
 		return (int)n;
 	if (parse_meminfo(d->buf, &mi) < 0)
 		return -EINVAL;
+	m.free_kib = mi.free_kib;
+	m.file_kib = mi.file_kib;
 	if (d->kind == DOMAIN_SYSTEM) {
 		m.total_kib = mi.total_kib;
 		m.avail_kib = mi.available_kib;

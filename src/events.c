@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonw.h"
 #include "sys.h"
 
 #define LINE_MAX_LEN 2048
@@ -50,90 +50,65 @@ void events_free(struct events *e)
 	free(e);
 }
 
-struct out {
-	char *buf;
-	size_t len, pos;
-	bool overflow;
-};
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
+/* Writes @ev's fields into the object @w has open. */
+void events_put_fields(struct jsonw *w, const struct kill_event *ev)
 {
-	va_list ap;
-	int n;
+	time_t secs = (time_t)(ev->time_usec / USEC_PER_SEC);
+	struct tm tm;
+	char stamp[48];
 
-	if (o->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos)
-		o->overflow = true;
-	else
-		o->pos += (size_t)n;
-}
-
-/* Process names are chosen by the process: escape everything JSON needs. */
-static void put_json_string(struct out *o, const char *s)
-{
-	put(o, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			put(o, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			put(o, "\\u%04x", *p);
-		else
-			put(o, "%c", *p);
+	gmtime_r(&secs, &tm);
+	strftime(stamp, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%03lluZ",
+		 (unsigned long long)(ev->time_usec % USEC_PER_SEC / 1000));
+	jsonw_kv_string(w, "time", stamp);
+	jsonw_kv_int(w, "pid", ev->pid);
+	jsonw_kv_string(w, "comm", ev->comm);
+	jsonw_kv_uint(w, "uid", ev->uid);
+	jsonw_kv_int(w, "oom_score_adj", ev->oom_score_adj);
+	jsonw_kv_int(w, "effective_adj", ev->effective_adj);
+	jsonw_kv_string(w, "reason", ev->reason);
+	jsonw_kv_string(w, "scope", ev->scope);
+	jsonw_kv_uint(w, "size_kib", ev->size_kib);
+	jsonw_kv_uint(w, "anon_kib", ev->anon_kib);
+	jsonw_kv_uint(w, "target_kib", ev->target_kib);
+	jsonw_kv_bool(w, "dry_run", ev->dry_run);
+	jsonw_kv_bool(w, "exited", ev->exited);
+	jsonw_kv_bool(w, "reaped", ev->reaped);
+	jsonw_kv_bool(w, "thawed", ev->thawed);
+	jsonw_key(w, "reap_error");
+	if (ev->reap_error) {
+		const char *name = strerrorname_np(-ev->reap_error);
+		jsonw_string(w, name ? name : "unknown");
+	} else {
+		jsonw_null(w);
 	}
-	put(o, "\"");
-}
-
-static void put_ms(struct out *o, const char *key, int64_t usec)
-{
-	if (usec < 0)
-		put(o, ",\"%s\":null", key);
-	else
-		put(o, ",\"%s\":%lld.%03lld", key, (long long)(usec / 1000), (long long)(usec % 1000));
+	jsonw_kv_ms(w, "kill_to_exit_ms", ev->kill_to_exit_usec);
+	jsonw_kv_ms(w, "reap_ms", ev->reap_usec);
+	jsonw_kv_uint(w, "reaped_kib", ev->reaped_kib);
+	jsonw_kv_uint(w, "freed_kib", ev->freed_kib);
+	jsonw_kv_ms(w, "scan_ms", (int64_t)ev->scan_usec);
+	jsonw_kv_uint(w, "scanned", ev->scanned);
 }
 
 int events_format(const struct kill_event *ev, char *buf, size_t len)
 {
-	struct out o = {.buf = buf, .len = len};
-	time_t secs = (time_t)(ev->time_usec / USEC_PER_SEC);
-	struct tm tm;
-	char stamp[32];
+	struct jsonw w;
+	int n;
 
-	gmtime_r(&secs, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	put(&o, "{\"time\":\"%s.%03lluZ\",\"pid\":%d,\"comm\":", stamp,
-	    (unsigned long long)(ev->time_usec % USEC_PER_SEC / 1000), (int)ev->pid);
-	put_json_string(&o, ev->comm);
-	put(&o, ",\"uid\":%u,\"oom_score_adj\":%d,\"effective_adj\":%d,\"reason\":",
-	    (unsigned)ev->uid, ev->oom_score_adj, ev->effective_adj);
-	put_json_string(&o, ev->reason);
-	put(&o, ",\"scope\":");
-	put_json_string(&o, ev->scope);
-	put(&o, ",\"size_kib\":%llu,\"anon_kib\":%llu,\"target_kib\":%llu",
-	    (unsigned long long)ev->size_kib, (unsigned long long)ev->anon_kib,
-	    (unsigned long long)ev->target_kib);
-	put(&o, ",\"dry_run\":%s,\"exited\":%s,\"reaped\":%s,\"thawed\":%s",
-	    ev->dry_run ? "true" : "false", ev->exited ? "true" : "false",
-	    ev->reaped ? "true" : "false", ev->thawed ? "true" : "false");
-	if (ev->reap_error) {
-		const char *name = strerrorname_np(-ev->reap_error);
-		put(&o, ",\"reap_error\":");
-		put_json_string(&o, name ? name : "unknown");
-	} else {
-		put(&o, ",\"reap_error\":null");
-	}
-	put_ms(&o, "kill_to_exit_ms", ev->kill_to_exit_usec);
-	put_ms(&o, "reap_ms", ev->reap_usec);
-	put(&o, ",\"reaped_kib\":%llu,\"freed_kib\":%llu", (unsigned long long)ev->reaped_kib,
-	    (unsigned long long)ev->freed_kib);
-	put_ms(&o, "scan_ms", (int64_t)ev->scan_usec);
-	put(&o, ",\"scanned\":%zu}\n", ev->scanned);
-	return o.overflow ? -ENOBUFS : (int)o.pos;
+	if (len < 2)
+		return -ENOBUFS;
+	/* Room for the newline. */
+	jsonw_init(&w, buf, len - 1);
+	jsonw_object_begin(&w);
+	events_put_fields(&w, ev);
+	jsonw_object_end(&w);
+	n = jsonw_finish(&w);
+	if (n < 0)
+		return n;
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
 }
 
 int events_write(struct events *e, const struct kill_event *ev)

@@ -52,5 +52,10 @@ void events_free(struct events *e);
  */
 int events_format(const struct kill_event *ev, char *buf, size_t len);
 
+struct jsonw;
+
+/* Writes @ev's fields (not the braces) into the JSON object @w has open. */
+void events_put_fields(struct jsonw *w, const struct kill_event *ev);
+
 /* Writes @ev as one line. Returns 0 or -errno. */
 int events_write(struct events *e, const struct kill_event *ev);

@@ -37,9 +37,8 @@ struct killer {
 	struct loop *loop;
 	struct reaper *reaper;
 	struct proctab *pt;
-	struct events *events;
-	killer_done_fn done;
-	void *done_ctx;
+	const struct killer_ops *ops;
+	void *ctx;
 	struct victim *slots;
 	uint32_t generation;
 	struct killer_stats stats;
@@ -50,8 +49,7 @@ struct killer {
 static void on_reaper_result(void *ctx, uint32_t events);
 
 int killer_new(const struct killer_config *cfg, struct loop *loop, struct reaper *reaper,
-	       struct proctab *pt, struct events *events, killer_done_fn done, void *done_ctx,
-	       struct killer **ret)
+	       struct proctab *pt, const struct killer_ops *ops, void *ctx, struct killer **ret)
 {
 	struct killer *k;
 	int r;
@@ -70,9 +68,8 @@ int killer_new(const struct killer_config *cfg, struct loop *loop, struct reaper
 	k->loop = loop;
 	k->reaper = reaper;
 	k->pt = pt;
-	k->events = events;
-	k->done = done;
-	k->done_ctx = done_ctx;
+	k->ops = ops;
+	k->ctx = ctx;
 	for (size_t i = 0; i < cfg->capacity; i++)
 		k->slots[i].pidfd = -1;
 	if (reaper) {
@@ -142,8 +139,7 @@ static void report_unconfirmed(struct victim *v)
 		ev.thawed = v->res.thawed;
 		ev.freed_kib = v->res.reaped_kib;
 	}
-	if (k->events)
-		(void)events_write(k->events, &ev);
+	k->ops->event(k->ctx, &ev);
 	log_warn("pid %d (%s) was signalled but not yet seen to exit", (int)v->cand.pid,
 		 v->cand.comm);
 }
@@ -171,7 +167,6 @@ static void finalize(struct victim *v)
 	struct kill_event ev;
 	const struct reaper_result *res = &v->res;
 	int64_t exit_usec = -1;
-	int r;
 
 	fill_event(v, &ev);
 	/* The signal went out at res->signal_usec; the realtime stamp is shifted to match. */
@@ -189,10 +184,11 @@ static void finalize(struct victim *v)
 	ev.freed_kib = v->cand.size_kib;
 
 	k->stats.freed_kib += ev.freed_kib;
-	if (res->reaped)
+	if (res->reaped) {
 		k->stats.reaped++;
-	if (k->events && (r = events_write(k->events, &ev)) < 0)
-		log_warn_errno(r, "cannot write kill event");
+		k->stats.reaped_kib += res->reaped_kib;
+	}
+	k->ops->event(k->ctx, &ev);
 
 	if (res->reaped)
 		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms; "
@@ -210,8 +206,7 @@ static void finalize(struct victim *v)
 								      : "not tried",
 			 res->thawed ? "; thawed" : "");
 	release_slot(v);
-	if (k->done)
-		k->done(k->done_ctx, ev.freed_kib);
+	k->ops->done(k->ctx, ev.freed_kib);
 }
 
 static void on_victim_exit(void *ctx, uint32_t events)
@@ -239,8 +234,7 @@ static void on_victim_timeout(void *ctx)
 	log_warn("pid %d (%s) is not dead %u ms after SIGKILL; moving on (it will not be "
 		 "chosen again)",
 		 (int)v->cand.pid, v->cand.comm, k->cfg.kill_timeout_ms);
-	if (k->done)
-		k->done(k->done_ctx, 0);
+	k->ops->done(k->ctx, 0);
 }
 
 static struct victim *find_by_id(struct killer *k, uint32_t id)
@@ -271,8 +265,7 @@ static void on_reaper_result(void *ctx, uint32_t events)
 				log_error_errno(res.signal_error, "cannot kill pid %d (%s)",
 						(int)v->cand.pid, v->cand.comm);
 				release_slot(v);
-				if (k->done)
-					k->done(k->done_ctx, 0);
+				k->ops->done(k->ctx, 0);
 				continue;
 			}
 		}
@@ -294,13 +287,11 @@ static void report_dry_run(struct killer *k, const struct kill_round *round,
 {
 	struct victim v = {.k = k, .cand = *c, .round = *round};
 	struct kill_event ev;
-	int r;
 
 	v.submit_realtime_usec = realtime_usec();
 	fill_event(&v, &ev);
 	ev.dry_run = true;
-	if (k->events && (r = events_write(k->events, &ev)) < 0)
-		log_warn_errno(r, "cannot write kill event");
+	k->ops->event(k->ctx, &ev);
 	log_info("dry run: would kill pid %d (%s), uid %u, adj %d, %s: %.1f MiB", (int)c->pid,
 		 c->comm, (unsigned)c->uid, c->adj, ev.reason, mib(c->size_kib));
 }
@@ -430,6 +421,12 @@ bool killer_is_victim(const struct killer *k, pid_t pid, uint64_t start_time)
 			return true;
 	}
 	return false;
+}
+
+void killer_set_config(struct killer *k, unsigned kill_timeout_ms, bool dry_run)
+{
+	k->cfg.kill_timeout_ms = kill_timeout_ms;
+	k->cfg.dry_run = dry_run;
 }
 
 const struct killer_stats *killer_stats(const struct killer *k)

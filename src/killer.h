@@ -31,20 +31,29 @@ struct killer_config {
 	const char *scope_name;
 };
 
-/* Called when a victim is confirmed dead or times out, so the caller can re-evaluate. */
-typedef void (*killer_done_fn)(void *ctx, uint64_t freed_kib);
+struct killer_ops {
+	/*
+	 * A victim's story is complete (dead, or a dry-run choice, or unconfirmed
+	 * at exit): @ev is valid during the call only.
+	 */
+	void (*event)(void *ctx, const struct kill_event *ev);
+	/* A victim died or timed out: the caller may re-evaluate. */
+	void (*done)(void *ctx, uint64_t freed_kib);
+};
 
 /*
- * Creates the killer.  @events may be NULL.  Returns 0 or -errno.  The
- * killer watches the reaper's result fd in @loop.
+ * Creates the killer.  Returns 0 or -errno.  The killer watches the reaper's
+ * result fd in @loop.
  */
 int killer_new(const struct killer_config *cfg, struct loop *loop, struct reaper *reaper,
-	       struct proctab *pt, struct events *events, killer_done_fn done, void *done_ctx,
-	       struct killer **ret);
+	       struct proctab *pt, const struct killer_ops *ops, void *ctx, struct killer **ret);
+
+/* Applies a changed timeout and dry-run setting (reload); victims already dying keep theirs. */
+void killer_set_config(struct killer *k, unsigned kill_timeout_ms, bool dry_run);
 
 /*
- * Frees the killer.  Victims still dying are reported as events with
- * "exited": false, so no kill goes unrecorded.
+ * Frees the killer.  Victims still dying are reported through ops->event
+ * with "exited": false, so no kill goes unrecorded.
  */
 void killer_free(struct killer *k);
 
@@ -80,6 +89,7 @@ struct killer_stats {
 	uint64_t timeouts;   /* did not die within the timeout */
 	uint64_t skipped_reused; /* pid reused between scan and kill */
 	uint64_t freed_kib;
+	uint64_t reaped_kib;
 };
 
 /* Returns the counters since start. */

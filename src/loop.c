@@ -118,27 +118,41 @@ static void run_timers(struct loop *l)
 	}
 }
 
-int loop_run(struct loop *l)
+/* Waits up to @timeout_ms (-1: until the next timer or event) and runs what is due. */
+static int iterate(struct loop *l, int timeout_ms)
 {
 	struct epoll_event events[MAX_EVENTS];
+	int next = next_timeout_ms(l, now_usec()), n;
 
+	if (timeout_ms < 0 || (next >= 0 && next < timeout_ms))
+		timeout_ms = next;
+	n = epoll_wait(l->epfd, events, MAX_EVENTS, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	l->wakeups++;
+	for (int i = 0; i < n && !l->exiting; i++) {
+		struct loop_watch *w = events[i].data.ptr;
+		w->fn(w->ctx, events[i].events);
+	}
+	run_timers(l);
+	return n;
+}
+
+int loop_run(struct loop *l)
+{
 	l->exiting = false;
 	while (!l->exiting) {
-		int n = epoll_wait(l->epfd, events, MAX_EVENTS, next_timeout_ms(l, now_usec()));
+		int r = iterate(l, -1);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		l->wakeups++;
-		for (int i = 0; i < n && !l->exiting; i++) {
-			struct loop_watch *w = events[i].data.ptr;
-			w->fn(w->ctx, events[i].events);
-		}
-		run_timers(l);
+		if (r < 0)
+			return r;
 	}
 	return l->exit_code;
+}
+
+int loop_iterate(struct loop *l, int timeout_ms)
+{
+	return iterate(l, timeout_ms);
 }
 
 void loop_exit(struct loop *l, int code)

@@ -57,6 +57,13 @@ void loop_timer_disarm(struct loop *l, struct loop_timer *t);
  */
 int loop_run(struct loop *l);
 
+/*
+ * Runs one round: waits up to @timeout_ms (or less, for a timer) and calls
+ * the handlers of what is ready.  For tests that drive the loop step by
+ * step.  Returns the number of fds that were ready, or -errno.
+ */
+int loop_iterate(struct loop *l, int timeout_ms);
+
 /* Makes loop_run() return @code once the current handler returns. */
 void loop_exit(struct loop *l, int code);
 

@@ -23,14 +23,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return r > 0 ? 0 : 2;
 	}
-	if (!cfg.proc_root || !cfg.cgroup_root) {
-		/* Defaults are filled here so tests can point both at fixture trees. */
-		if ((!cfg.proc_root && !(cfg.proc_root = strdup("/proc"))) ||
-		    (!cfg.cgroup_root && !(cfg.cgroup_root = strdup("/sys/fs/cgroup")))) {
-			fprintf(stderr, "reapd: out of memory\n");
-			config_free(&cfg);
-			return 1;
-		}
+	if (config_fill_defaults(&cfg) < 0) {
+		fprintf(stderr, "reapd: out of memory\n");
+		config_free(&cfg);
+		return 1;
 	}
 	if (cfg.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);

@@ -234,7 +234,7 @@ int parse_proc_statm(const char *buf, struct proc_statm *ret)
 int parse_meminfo(const char *buf, struct meminfo *ret)
 {
 	struct meminfo mi = {0};
-	uint64_t cached = 0;
+	uint64_t cached = 0, buffers = 0, shmem = 0;
 	bool total = false, free_ = false, avail = false, st = false, sf = false, ca = false;
 
 	for (const char *line = buf; *line; line = next_line(line)) {
@@ -249,6 +249,10 @@ int parse_meminfo(const char *buf, struct meminfo *ret)
 			r = kib_value(v, &mi.available_kib), avail = true;
 		else if ((v = line_value(line, KEY("Cached"))))
 			r = kib_value(v, &cached), ca = true;
+		else if ((v = line_value(line, KEY("Buffers"))))
+			r = kib_value(v, &buffers);
+		else if ((v = line_value(line, KEY("Shmem"))))
+			r = kib_value(v, &shmem);
 		else if ((v = line_value(line, KEY("SwapTotal"))))
 			r = kib_value(v, &mi.swap_total_kib), st = true;
 		else if ((v = line_value(line, KEY("SwapFree"))))
@@ -265,6 +269,7 @@ int parse_meminfo(const char *buf, struct meminfo *ret)
 	}
 	if (mi.available_kib > mi.total_kib)
 		mi.available_kib = mi.total_kib;
+	mi.file_kib = buffers + cached > shmem ? buffers + cached - shmem : 0;
 	if (mi.swap_free_kib > mi.swap_total_kib)
 		return -EINVAL;
 	*ret = mi;

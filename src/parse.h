@@ -63,6 +63,7 @@ struct meminfo {
 	uint64_t available_kib;
 	uint64_t swap_total_kib;
 	uint64_t swap_free_kib;
+	uint64_t file_kib; /* Buffers + Cached - Shmem: page cache that can be dropped */
 };
 
 /*

@@ -100,6 +100,8 @@ void policy_work_free(struct policy_work *w)
 	free(w);
 }
 
+typedef bool (*before_fn)(const struct candidate *cands, uint32_t a, uint32_t b);
+
 /* True when @a should come before @b: larger first, then lower pid for a stable order. */
 static bool bigger(const struct candidate *cands, uint32_t a, uint32_t b)
 {
@@ -108,7 +110,16 @@ static bool bigger(const struct candidate *cands, uint32_t a, uint32_t b)
 	return cands[a].pid < cands[b].pid;
 }
 
-static void sift_down(const struct candidate *cands, uint32_t *v, size_t root, size_t n)
+/* The walk's order: higher effective adj first, then larger. */
+static bool walked_first(const struct candidate *cands, uint32_t a, uint32_t b)
+{
+	if (cands[a].eff_adj != cands[b].eff_adj)
+		return cands[a].eff_adj > cands[b].eff_adj;
+	return bigger(cands, a, b);
+}
+
+static void sift_down(const struct candidate *cands, uint32_t *v, size_t root, size_t n,
+		      before_fn before)
 {
 	for (;;) {
 		size_t child = 2 * root + 1;
@@ -116,10 +127,10 @@ static void sift_down(const struct candidate *cands, uint32_t *v, size_t root, s
 
 		if (child >= n)
 			return;
-		/* A min-heap on "bigger" leaves the array sorted largest first. */
-		if (child + 1 < n && bigger(cands, v[child], v[child + 1]))
+		/* A min-heap on "before" leaves the array sorted in "before" order. */
+		if (child + 1 < n && before(cands, v[child], v[child + 1]))
 			child++;
-		if (!bigger(cands, v[root], v[child]))
+		if (!before(cands, v[root], v[child]))
 			return;
 		tmp = v[root];
 		v[root] = v[child];
@@ -128,19 +139,24 @@ static void sift_down(const struct candidate *cands, uint32_t *v, size_t root, s
 	}
 }
 
-/* Sorts @v[0..n) largest first.  Heapsort: in place, O(n log n), no allocation (unlike qsort). */
-static void sort_by_size(const struct candidate *cands, uint32_t *v, size_t n)
+/* Sorts @v[0..n).  Heapsort: in place, O(n log n), no allocation (unlike qsort). */
+static void sort_indices(const struct candidate *cands, uint32_t *v, size_t n, before_fn before)
 {
 	if (n < 2)
 		return;
 	for (size_t i = n / 2; i-- > 0;)
-		sift_down(cands, v, i, n);
+		sift_down(cands, v, i, n, before);
 	for (size_t end = n - 1; end > 0; end--) {
 		uint32_t tmp = v[0];
 		v[0] = v[end];
 		v[end] = tmp;
-		sift_down(cands, v, 0, end);
+		sift_down(cands, v, 0, end, before);
 	}
+}
+
+static void sort_by_size(const struct candidate *cands, uint32_t *v, size_t n)
+{
+	sort_indices(cands, v, n, bigger);
 }
 
 static bool eligible(const struct policy_params *p, const struct candidate *c)
@@ -240,4 +256,11 @@ int policy_select(const struct policy_params *p, struct candidate *cands, size_t
 	for (size_t i = 0; i < n_kill; i++)
 		ret_victims[i] = w->chosen[i];
 	return (int)n_kill;
+}
+
+void policy_rank(const struct candidate *cands, size_t n, uint32_t *ret_order)
+{
+	for (size_t i = 0; i < n; i++)
+		ret_order[i] = (uint32_t)i;
+	sort_indices(cands, ret_order, n, walked_first);
 }

@@ -115,3 +115,10 @@ void policy_work_free(struct policy_work *w);
  */
 int policy_select(const struct policy_params *p, struct candidate *cands, size_t n,
 		  policy_load_fn load, void *ctx, struct policy_work *w, uint32_t *ret_victims);
+
+/*
+ * Writes the indices of @cands[0..@n) to @ret_order in the order the walk
+ * considers them: highest effective adj first, largest first inside an adj.
+ * Eligible or not.  For showing the ranking; never allocates.
+ */
+void policy_rank(const struct candidate *cands, size_t n, uint32_t *ret_order);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct job {
 
 struct reaper {
 	struct reaper_config cfg;
+	atomic_bool reap; /* read by the workers, changed by a reload */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t *threads;
@@ -112,7 +114,7 @@ static void run_job(struct reaper *r, const struct job *j)
 		res.signal_usec = now_usec();
 	}
 	if (res.signal_error == 0) {
-		if (r->cfg.reap)
+		if (atomic_load(&r->reap))
 			do_reap(r, j, &res);
 		/* Thaw after the reap: a frozen victim's memory is back before it even runs. */
 		if (r->cfg.roots && cgroup_thaw_victim(r->cfg.roots, r->cfg.proc_fd, j->req.pid) > 0)
@@ -158,6 +160,7 @@ int reaper_new(const struct reaper_config *cfg, struct reaper **ret)
 	if (!r)
 		return -ENOMEM;
 	r->cfg = *cfg;
+	atomic_init(&r->reap, cfg->reap);
 	r->pipe_rd = r->pipe_wr = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
@@ -270,6 +273,11 @@ int reaper_read_result(struct reaper *r, struct reaper_result *ret)
 	if (n < 0)
 		return -errno;
 	return n == sizeof(*ret) ? 0 : -EIO;
+}
+
+void reaper_set_reap(struct reaper *r, bool reap)
+{
+	atomic_store(&r->reap, reap);
 }
 
 unsigned reaper_idle(struct reaper *r)

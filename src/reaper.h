@@ -68,5 +68,8 @@ int reaper_submit(struct reaper *r, const struct reaper_request *req);
 /* Reads one result. Returns 0, or -EAGAIN when none is waiting. */
 int reaper_read_result(struct reaper *r, struct reaper_result *ret);
 
+/* Turns reaping on or off for kills handed over from now on (reload of --no-reap). */
+void reaper_set_reap(struct reaper *r, bool reap);
+
 /* Returns the number of workers currently idle (for tests and status). */
 unsigned reaper_idle(struct reaper *r);

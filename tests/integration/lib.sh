@@ -75,9 +75,11 @@ test_spawn() {
 		fail "memhog $name did not get ready: $(cat "$WORK/$name.out")"
 }
 
-# start_reapd ARGS...: runs reapd with events to $WORK/events.json; waits until it watches.
+# start_reapd ARGS...: runs reapd with events to $WORK/events.json and its control
+# socket at $WORK/control (never the system's); waits until it watches.
 start_reapd() {
-	"$REAPD" --events "$WORK/events.json" "$@" > "$WORK/reapd.log" 2>&1 &
+	"$REAPD" --events "$WORK/events.json" --control "$WORK/control" "$@" \
+		> "$WORK/reapd.log" 2>&1 &
 	REAPD_PID=$!
 	wait_until 10 grep -q 'psi:' "$WORK/reapd.log" || fail "reapd did not start"
 }

@@ -119,6 +119,47 @@ static void test_psi_some_respects_a_higher_min_adj(void **state)
 	assert_int_equal(d.min_adj, 500);
 }
 
+static void test_minfree_levels(void **state)
+{
+	/* lmkd's pairs in pages, given out of order: 64 MiB/adj 0, 16 MiB... sorted here. */
+	static const int pairs[][2] = {{16384, 0}, {4096, 900}, {8192, 500}};
+	struct decide_params p = {
+		.mem_min = {.is_percent = true, .percent_x100 = 100},
+		.psi_some_min_adj = 200,
+	};
+	struct mem_state m = {.total_kib = 10 * GIB, .avail_kib = 5 * GIB};
+	struct decision d;
+
+	(void)state;
+	decide_set_levels(&p, pairs, 3);
+	assert_int_equal(p.n_levels, 3);
+	assert_int_equal(p.levels[0].minfree_kib, 16 * MIB);
+	assert_int_equal(p.levels[0].adj, 900);
+	assert_int_equal(p.levels[2].minfree_kib, 64 * MIB);
+
+	/* Free memory low but file cache plentiful: no level is hit. */
+	m.free_kib = 10 * MIB;
+	m.file_kib = 100 * MIB;
+	assert_int_equal(decide(&p, &m, 0, 0, &d), 0);
+	/* Both below 64 MiB but not 32: the 64 MiB level, adj 0. */
+	m.free_kib = 40 * MIB;
+	m.file_kib = 50 * MIB;
+	assert_int_equal(decide(&p, &m, 0, 0, &d), 1);
+	assert_int_equal(d.reason, REASON_MINFREE);
+	assert_int_equal(d.min_adj, 0);
+	assert_int_equal(d.target_kib, 64 * MIB + 16 * MIB - 40 * MIB);
+	/* Both below 16 MiB: the first level, adj 900. */
+	m.free_kib = 10 * MIB;
+	m.file_kib = 10 * MIB;
+	assert_int_equal(decide(&p, &m, 0, 0, &d), 1);
+	assert_int_equal(d.min_adj, 900);
+	/* Memory on its way back counts as free. */
+	assert_int_equal(decide(&p, &m, 0, 60 * MIB, &d), 0);
+	/* Cleared. */
+	decide_set_levels(&p, pairs, 0);
+	assert_int_equal(decide(&p, &m, 0, 0, &d), 0);
+}
+
 static void test_reason_names(void **state)
 {
 	(void)state;
@@ -127,6 +168,7 @@ static void test_reason_names(void **state)
 	assert_string_equal(kill_reason_name(REASON_PSI_SOME_LOW_MEM), "psi_some_low_mem");
 	assert_string_equal(kill_reason_name(REASON_VMPRESSURE_CRITICAL), "vmpressure_critical");
 	assert_string_equal(kill_reason_name(REASON_PRESSURE_AFTER_KILL), "pressure_after_kill");
+	assert_string_equal(kill_reason_name(REASON_MINFREE), "minfree");
 	assert_string_equal(kill_reason_name(REASON_COUNT), "?");
 }
 
@@ -136,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_psi_some_respects_a_higher_min_adj),
+		cmocka_unit_test(test_minfree_levels),
 		cmocka_unit_test(test_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -375,14 +375,16 @@ static const struct meminfo_case {
 	const char *file;
 	struct meminfo want;
 } meminfo_cases[] = {
-	{ "proc/meminfo", { 16318480, 2143904, 9876540, 0, 0 } },
-	{ "proc-swap/meminfo", { 16318480, 2143904, 9876540, 4194300, 4096000 } },
-	{ "proc-tight/meminfo", { 16318480, 131072, 262144, 4194300, 65536 } },
+	/* file_kib = Buffers + Cached - Shmem = 402112 + 7012344 - 402516. */
+	{ "proc/meminfo", { 16318480, 2143904, 9876540, 0, 0, 7011940 } },
+	{ "proc-swap/meminfo", { 16318480, 2143904, 9876540, 4194300, 4096000, 7011940 } },
+	/* Shmem above Buffers + Cached (8192 + 393216 < 402516): no droppable cache. */
+	{ "proc-tight/meminfo", { 16318480, 131072, 262144, 4194300, 65536, 0 } },
 	/*
 	 * Before 3.14 there is no MemAvailable: MemFree + Cached = 812508 + 3377660.  The
 	 * SwapCached line (50432) that follows Cached must not be taken for it.
 	 */
-	{ "proc-old/meminfo", { 8174116, 812508, 4190168, 2097148, 1838268 } },
+	{ "proc-old/meminfo", { 8174116, 812508, 4190168, 2097148, 1838268, 3276368 } },
 };
 
 static void test_meminfo_fixtures(void **state)
@@ -399,6 +401,7 @@ static void test_meminfo_fixtures(void **state)
 		expect_u64(c->file, "available_kib", mi.available_kib, c->want.available_kib);
 		expect_u64(c->file, "swap_total_kib", mi.swap_total_kib, c->want.swap_total_kib);
 		expect_u64(c->file, "swap_free_kib", mi.swap_free_kib, c->want.swap_free_kib);
+		expect_u64(c->file, "file_kib", mi.file_kib, c->want.file_kib);
 	}
 }
 

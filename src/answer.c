@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/* Replies to control requests (docs/control-protocol.md), and the lmkd endpoint's hooks. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config-version.h"
+#include "daemon-private.h"
+#include "log.h"
+#include "parse.h"
+#include "sys.h"
+
+static const char *domain_kind_name(enum domain_kind k)
+{
+	switch (k) {
+	case DOMAIN_CGROUP_V1:
+		return "cgroup-v1";
+	case DOMAIN_CGROUP_V2:
+		return "cgroup-v2";
+	default:
+		return "system";
+	}
+}
+
+static void put_threshold(struct jsonw *w, const char *key, const struct threshold *t)
+{
+	char buf[32];
+
+	if (t->is_percent)
+		snprintf(buf, sizeof(buf), "%u.%02u%%", t->percent_x100 / 100, t->percent_x100 % 100);
+	else
+		snprintf(buf, sizeof(buf), "%lluK", (unsigned long long)(t->bytes / 1024));
+	jsonw_kv_string(w, key, buf);
+}
+
+static void put_patterns(struct jsonw *w, const char *key, struct matcher *const *m, size_t n)
+{
+	jsonw_key(w, key);
+	jsonw_array_begin(w);
+	for (size_t i = 0; i < n; i++)
+		jsonw_string(w, matcher_pattern(m[i]));
+	jsonw_array_end(w);
+}
+
+static void put_config(struct daemon *d, struct jsonw *w)
+{
+	const struct config *c = &d->cfg;
+
+	jsonw_key(w, "config");
+	jsonw_object_begin(w);
+	jsonw_key(w, "file");
+	if (c->config_path)
+		jsonw_string(w, c->config_path);
+	else
+		jsonw_null(w);
+	put_threshold(w, "mem_min", &c->mem_min);
+	put_threshold(w, "swap_min", &c->swap_min);
+	jsonw_kv_uint(w, "target_kib", c->target_kib);
+	jsonw_kv_int(w, "min_adj", c->min_adj);
+	put_patterns(w, "prefer", c->rules.prefer, c->rules.n_prefer);
+	put_patterns(w, "avoid", c->rules.avoid, c->rules.n_avoid);
+	put_patterns(w, "ignore", c->rules.ignore, c->rules.n_ignore);
+	jsonw_kv_uint(w, "reaper_threads", c->reaper_threads);
+	jsonw_kv_uint(w, "kill_timeout_ms", c->kill_timeout_ms);
+	jsonw_kv_uint(w, "max_victims", c->max_victims);
+	jsonw_kv_bool(w, "dry_run", c->dry_run);
+	jsonw_kv_bool(w, "no_reap", c->no_reap);
+	jsonw_object_end(w);
+}
+
+static void put_psi_line(struct jsonw *w, const char *key, const struct psi_line *l)
+{
+	jsonw_key(w, key);
+	jsonw_object_begin(w);
+	jsonw_key(w, "avg10");
+	jsonw_hundredths(w, l->avg10);
+	jsonw_key(w, "avg60");
+	jsonw_hundredths(w, l->avg60);
+	jsonw_key(w, "avg300");
+	jsonw_hundredths(w, l->avg300);
+	jsonw_kv_uint(w, "total_us", l->total_usec);
+	jsonw_object_end(w);
+}
+
+static void put_pressure(struct daemon *d, struct jsonw *w)
+{
+	char path[4096], buf[512];
+	struct psi_stats ps;
+
+	jsonw_key(w, "pressure");
+	if (domain_pressure_path(d->domain, d->cfg.proc_root, path, sizeof(path)) < 0 ||
+	    read_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || parse_psi(buf, &ps) < 0) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_object_begin(w);
+	put_psi_line(w, "some", &ps.some);
+	if (ps.has_full)
+		put_psi_line(w, "full", &ps.full);
+	jsonw_object_end(w);
+}
+
+static void put_lmkd(struct daemon *d, struct jsonw *w)
+{
+	jsonw_key(w, "lmkd");
+	if (!d->lmkd) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_object_begin(w);
+	jsonw_kv_uint(w, "connections", lmkd_connections(d->lmkd));
+	jsonw_kv_uint(w, "registered", lmkd_registered(d->lmkd));
+	jsonw_key(w, "minfree");
+	jsonw_array_begin(w);
+	for (size_t i = 0; i < d->params.n_levels; i++) {
+		jsonw_array_begin(w);
+		jsonw_uint(w, d->params.levels[i].minfree_kib / 4);
+		jsonw_int(w, d->params.levels[i].adj);
+		jsonw_array_end(w);
+	}
+	jsonw_array_end(w);
+	jsonw_object_end(w);
+}
+
+static int answer_status(struct daemon *d, struct jsonw *w)
+{
+	const struct killer_stats *ks = killer_stats(d->killer);
+	struct mem_state m;
+	struct decision dec;
+	int r = domain_read(d->domain, &m);
+
+	if (r < 0)
+		return r;
+	decide_marks(&d->params, &m, &dec);
+	jsonw_kv_string(w, "version", REAPD_VERSION);
+	jsonw_kv_int(w, "pid", d->self);
+	jsonw_kv_uint(w, "uptime_s", (now_usec() - d->start_usec) / USEC_PER_SEC);
+	jsonw_kv_string(w, "scope", domain_name(d->domain));
+	jsonw_kv_string(w, "domain", domain_kind_name(domain_kind(d->domain)));
+	jsonw_key(w, "memory");
+	jsonw_object_begin(w);
+	jsonw_kv_uint(w, "total_kib", m.total_kib);
+	jsonw_kv_uint(w, "available_kib", m.avail_kib);
+	jsonw_kv_uint(w, "swap_total_kib", m.swap_total_kib);
+	jsonw_kv_uint(w, "swap_free_kib", m.swap_free_kib);
+	jsonw_kv_uint(w, "mem_min_kib", dec.mem_min_kib);
+	jsonw_kv_uint(w, "mem_low_kib", dec.mem_low_kib);
+	jsonw_kv_uint(w, "swap_min_kib", dec.swap_min_kib);
+	jsonw_object_end(w);
+	put_pressure(d, w);
+	jsonw_key(w, "pending");
+	jsonw_object_begin(w);
+	jsonw_kv_uint(w, "victims", killer_pending(d->killer));
+	jsonw_kv_uint(w, "kib", killer_pending_kib(d->killer));
+	jsonw_object_end(w);
+	jsonw_key(w, "kills");
+	jsonw_object_begin(w);
+	jsonw_kv_uint(w, "total", ks->kills);
+	jsonw_kv_uint(w, "reaped", ks->reaped);
+	jsonw_kv_uint(w, "timeouts", ks->timeouts);
+	jsonw_object_end(w);
+	put_config(d, w);
+	put_lmkd(d, w);
+	return 0;
+}
+
+/*
+ * The round that would run now; with no pressure, a low_mem round as if
+ * available memory had just reached --mem-min, so the listing is never empty
+ * for lack of pressure.
+ */
+static void round_now(struct daemon *d, const struct mem_state *m, struct decision *ret)
+{
+	uint64_t in_flight = killer_pending_kib(d->killer) + daemon_lag_credit(d, m, now_usec());
+	struct mem_state at_mark = *m;
+
+	if (decide(&d->params, m, 0, in_flight, ret))
+		return;
+	at_mark.avail_kib = ret->mem_min_kib ? ret->mem_min_kib - 1 : 0;
+	if (!decide(&d->params, &at_mark, 0, 0, ret))
+		*ret = (struct decision){.reason = REASON_NONE, .min_adj = d->params.min_adj};
+	ret->reason = REASON_NONE;
+}
+
+static const char *why(const struct candidate *c, bool chosen)
+{
+	if (chosen)
+		return "would kill";
+	return c->skip == SKIP_NONE ? "eligible" : skip_reason_name((enum skip_reason)c->skip);
+}
+
+static void put_candidate(struct jsonw *w, const struct candidate *c, bool chosen)
+{
+	jsonw_object_begin(w);
+	jsonw_kv_int(w, "pid", c->pid);
+	jsonw_kv_string(w, "comm", c->comm);
+	jsonw_kv_uint(w, "uid", c->uid);
+	jsonw_kv_int(w, "oom_score_adj", c->adj);
+	jsonw_kv_int(w, "effective_adj", c->eff_adj);
+	jsonw_kv_uint(w, "size_kib", c->size_kib);
+	jsonw_kv_uint(w, "anon_kib", c->anon_kib);
+	jsonw_kv_bool(w, "would_kill", chosen);
+	jsonw_kv_string(w, "why", why(c, chosen));
+	jsonw_object_end(w);
+}
+
+static int answer_victims(struct daemon *d, size_t limit, struct jsonw *w)
+{
+	struct candidate *cands;
+	struct decision dec;
+	struct mem_state m;
+	int n, chosen, r;
+
+	if ((r = domain_read(d->domain, &m)) < 0)
+		return r;
+	round_now(d, &m, &dec);
+	n = proctab_scan(d->pt, ADJ_MIN + 1, &cands);
+	if (n < 0)
+		return n;
+	/* Load whole buckets, from the top, until @limit rows are known: not every process. */
+	policy_rank(cands, (size_t)n, d->rank);
+	for (size_t i = 0; i < (size_t)n; i++) {
+		struct candidate *c = &cands[d->rank[i]];
+
+		if (i >= limit && c->eff_adj != cands[d->rank[i - 1]].eff_adj)
+			break;
+		if (daemon_load_candidate(d, c) < 0 && c->skip == SKIP_NONE)
+			c->skip = SKIP_GONE;
+		c->loaded = true;
+		if (c->skip == SKIP_NONE && c->eff_adj < dec.min_adj)
+			c->skip = SKIP_BELOW_MIN;
+	}
+	struct policy_params pp = {.min_adj = dec.min_adj, .target_kib = dec.target_kib,
+				   .max_victims = d->cfg.max_victims, .self = d->self};
+	chosen = policy_select(&pp, cands, (size_t)n, daemon_load_candidate, d, d->work,
+			       d->victims);
+	policy_rank(cands, (size_t)n, d->rank);
+
+	jsonw_kv_string(w, "reason", kill_reason_name(dec.reason));
+	jsonw_kv_int(w, "min_adj", dec.min_adj);
+	jsonw_kv_uint(w, "target_kib", dec.target_kib);
+	jsonw_kv_uint(w, "scanned", proctab_seen(d->pt));
+	jsonw_key(w, "candidates");
+	jsonw_array_begin(w);
+	for (size_t i = 0; i < (size_t)n && i < limit; i++) {
+		uint32_t idx = d->rank[i];
+		bool is_chosen = false;
+
+		for (int v = 0; v < chosen; v++)
+			is_chosen |= d->victims[v] == idx;
+		put_candidate(w, &cands[idx], is_chosen);
+	}
+	jsonw_array_end(w);
+	return 0;
+}
+
+static void answer_history(struct daemon *d, size_t limit, struct jsonw *w)
+{
+	size_t len = metrics_history_len(d->metrics);
+	size_t first = len > limit ? len - limit : 0;
+
+	jsonw_key(w, "kills");
+	jsonw_array_begin(w);
+	for (size_t i = first; i < len; i++) {
+		jsonw_object_begin(w);
+		events_put_fields(w, metrics_history_at(d->metrics, i));
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
+}
+
+static int read_owner_and_adj(struct daemon *d, pid_t pid, uid_t *ret_uid, long *ret_adj)
+{
+	char path[32], buf[4096];
+	struct proc_status st;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/status", (int)pid);
+	n = read_at(d->proc_fd, path, buf, sizeof(buf));
+	if (n < 0 && n != -EOVERFLOW)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	if (parse_proc_status(buf, &st) < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)pid);
+	if ((n = read_at(d->proc_fd, path, buf, sizeof(buf))) < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	buf[strcspn(buf, "\n")] = '\0';
+	*ret_uid = st.uid;
+	return parse_int_range(buf, ADJ_MIN, ADJ_MAX, ret_adj);
+}
+
+/* The kernel's rule: anyone may make their own process more killable; only root more. */
+static int answer_prio(struct daemon *d, const struct ctl_request *req, const struct ucred *peer,
+		       struct jsonw *w, char *err, size_t err_len)
+{
+	pid_t pid = (pid_t)req->arg[0];
+	char path[32], val[16];
+	uid_t owner;
+	long prev;
+	int r = read_owner_and_adj(d, pid, &owner, &prev);
+
+	if (r < 0) {
+		snprintf(err, err_len, "pid %d: %s", (int)pid, r == -ESRCH ? "no such process"
+									  : strerror(-r));
+		return r;
+	}
+	if (peer->uid != 0 && peer->uid != owner) {
+		snprintf(err, err_len, "permission denied: pid %d belongs to uid %u", (int)pid,
+			 (unsigned)owner);
+		return -EPERM;
+	}
+	if (peer->uid != 0 && req->arg[1] < prev) {
+		snprintf(err, err_len, "permission denied: only root may lower oom_score_adj "
+				       "(%ld to %ld)", prev, req->arg[1]);
+		return -EPERM;
+	}
+	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)pid);
+	snprintf(val, sizeof(val), "%ld", req->arg[1]);
+	if ((r = write_at(d->proc_fd, path, val)) < 0) {
+		snprintf(err, err_len, "cannot set pid %d to %ld: %s", (int)pid, req->arg[1],
+			 strerror(-r));
+		return r;
+	}
+	log_info("uid %u set pid %d's oom_score_adj from %ld to %ld", (unsigned)peer->uid,
+		 (int)pid, prev, req->arg[1]);
+	jsonw_kv_int(w, "pid", pid);
+	jsonw_kv_int(w, "oom_score_adj", req->arg[1]);
+	jsonw_kv_int(w, "previous", prev);
+	return 0;
+}
+
+static int answer_metrics(struct daemon *d, struct jsonw *w)
+{
+	struct metrics_gauges g = {
+		.total_kib = d->mem.total_kib,
+		.avail_kib = d->mem.avail_kib,
+		.swap_free_kib = d->mem.swap_free_kib,
+		.pending_victims = killer_pending(d->killer),
+		.lmkd_registered = d->lmkd ? lmkd_registered(d->lmkd) : 0,
+		.killer = killer_stats(d->killer),
+	};
+	int r = metrics_format(d->metrics, &g, d->metrics_text, sizeof(d->metrics_text));
+
+	if (r < 0)
+		return r;
+	jsonw_kv_string(w, "metrics", d->metrics_text);
+	return 0;
+}
+
+int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *peer,
+		  struct jsonw *w, char *err, size_t err_len)
+{
+	struct daemon *d = ctx;
+	int r = 0;
+
+	switch (req->cmd) {
+	case CTL_STATUS:
+		r = answer_status(d, w);
+		break;
+	case CTL_VICTIMS:
+		r = answer_victims(d, (size_t)req->arg[0], w);
+		break;
+	case CTL_HISTORY:
+		answer_history(d, (size_t)req->arg[0], w);
+		break;
+	case CTL_KILLCOUNT:
+		jsonw_kv_int(w, "min_adj", req->arg[0]);
+		jsonw_kv_int(w, "max_adj", req->arg[1]);
+		jsonw_kv_uint(w, "count", metrics_killcount(d->metrics, (int)req->arg[0],
+							    (int)req->arg[1]));
+		break;
+	case CTL_PRIO:
+		return answer_prio(d, req, peer, w, err, err_len);
+	case CTL_METRICS:
+		r = answer_metrics(d, w);
+		break;
+	case CTL_RELOAD:
+		if (peer->uid != 0) {
+			snprintf(err, err_len, "permission denied: only root may reload");
+			return -EPERM;
+		}
+		if ((r = daemon_reload(d, err, err_len)) < 0)
+			return r;
+		jsonw_kv_bool(w, "reloaded", true);
+		jsonw_key(w, "config");
+		if (d->cfg.config_path)
+			jsonw_string(w, d->cfg.config_path);
+		else
+			jsonw_null(w);
+		break;
+	case CTL_SUBSCRIBE:
+		break; /* handled by the control socket itself */
+	}
+	if (r < 0 && !err[0])
+		snprintf(err, err_len, "%s", strerror(-r));
+	return r;
+}
+
+static uint64_t lmkd_killcount(void *ctx, int min_adj, int max_adj)
+{
+	struct daemon *d = ctx;
+
+	return metrics_killcount(d->metrics, min_adj, max_adj);
+}
+
+static int lmkd_reload(void *ctx)
+{
+	char err[256];
+
+	return daemon_reload(ctx, err, sizeof(err));
+}
+
+static void lmkd_targets(void *ctx, const struct lmkd_target *levels, size_t n)
+{
+	struct daemon *d = ctx;
+	int pairs[LMKD_MAX_TARGETS][2];
+
+	for (size_t i = 0; i < n; i++) {
+		pairs[i][0] = levels[i].minfree_pages;
+		pairs[i][1] = levels[i].adj;
+	}
+	decide_set_levels(&d->params, (const int(*)[2])pairs, n);
+	log_info("lmkd: %zu minfree level%s set", n, n == 1 ? "" : "s");
+	daemon_evaluate(d, 0);
+}
+
+const struct lmkd_ops daemon_lmkd_ops = {
+	.killcount = lmkd_killcount,
+	.reload = lmkd_reload,
+	.targets = lmkd_targets,
+};

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * The daemon's state, shared by its parts: daemon.c (the pipeline and
+ * set-up), answer.c (replies to control requests) and reload.c.  Nothing
+ * outside these files includes this header.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "ctl.h"
+#include "decide.h"
+#include "domain.h"
+#include "events.h"
+#include "killer.h"
+#include "lmkd.h"
+#include "loop.h"
+#include "metrics.h"
+#include "policy.h"
+#include "proctab.h"
+#include "reaper.h"
+#include "source.h"
+#include "watermark.h"
+
+#define MAX_SOURCES 6
+
+struct source_slot {
+	struct daemon *d;
+	struct source *src;
+	struct loop_watch watch;
+	bool watched;
+};
+
+struct daemon {
+	struct config cfg; /* owned; replaced whole by a reload */
+	struct loop *loop;
+	struct domain *domain;
+	struct proctab *pt;
+	struct policy_work *work;
+	uint32_t *victims; /* max_victims */
+	uint32_t *rank;    /* proctab capacity, for the victims listing */
+	struct reaper *reaper;
+	struct killer *killer;
+	struct events *events;
+	struct metrics *metrics;
+	struct ctl *ctl;
+	struct lmkd *lmkd;
+	struct cgroup_roots roots;
+	int proc_fd;
+	pid_t self;
+	uint64_t start_usec;
+
+	struct source_slot sources[MAX_SOURCES];
+	size_t n_sources;
+	uint64_t threshold_limit_bytes; /* limit the v1 usage thresholds were set for */
+	int sig_fd;
+	struct loop_watch sig_watch;
+	struct loop_timer poll_timer;
+
+	struct decide_params params;
+	struct mem_state mem; /* as last read */
+	struct watermark_rate rate;
+	uint64_t follow_until_usec;
+	uint64_t quiet_until_usec; /* dry run: do not report the same victims every poll */
+	uint64_t nothing_warned_usec;
+	uint64_t credit_kib;
+	uint64_t credit_base_kib;
+	uint64_t credit_until_usec;
+
+	char event_packet[2048];   /* a kill event for control subscribers */
+	char metrics_text[32768];  /* the Prometheus text of a metrics reply */
+};
+
+/* Reads the domain and runs a round if needed (@fired: enum pressure_signal bits). */
+void daemon_evaluate(struct daemon *d, unsigned fired);
+
+/* The policy's loader: proctab_load(), and our own victims marked pending. */
+int daemon_load_candidate(void *ctx, struct candidate *c);
+
+/* The memory of victims that MemAvailable does not show yet (system domain). */
+uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now);
+
+/* Decide parameters from the config; lmkd's minfree levels are kept. */
+void daemon_apply_params(struct daemon *d);
+
+/* (Re)creates the PSI triggers from the config; writes a description to @desc. */
+void daemon_setup_psi(struct daemon *d, char *desc, size_t len);
+
+/* Removes the sources named @name (e.g. "psi", "threshold"). */
+void daemon_remove_sources(struct daemon *d, const char *name);
+
+/*
+ * Re-reads the config file (and re-applies the command line).  Settings that
+ * cannot change while running keep their value, with a warning.  Returns 0,
+ * or -errno with a one-line reason in @err (the old settings then stay).
+ */
+int daemon_reload(struct daemon *d, char *err, size_t err_len);
+
+/* Answers a control request (ctl_handler_fn). */
+int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *peer,
+		  struct jsonw *w, char *err, size_t err_len);
+
+/* The lmkd endpoint's view of the daemon. */
+extern const struct lmkd_ops daemon_lmkd_ops;

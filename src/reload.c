@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* Reloading the settings (SIGHUP, "reload", LMK_UPDATE_PROPS) while victims may be dying. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon-private.h"
+#include "log.h"
+
+static bool same_string(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Keeps @old's value of a setting that cannot change while running, with a warning. */
+static void keep_string(const char *name, char **fresh, char **old)
+{
+	if (same_string(*fresh, *old))
+		return;
+	log_warn("reload: %s changed; it takes effect at the next start", name);
+	char *t = *fresh;
+	*fresh = *old;
+	*old = t;
+}
+
+#define KEEP_VALUE(name, fresh, old)                                                               \
+	do {                                                                                       \
+		if ((fresh) != (old)) {                                                            \
+			log_warn("reload: %s changed; it takes effect at the next start", name);  \
+			(fresh) = (old);                                                           \
+		}                                                                                  \
+	} while (0)
+
+static void keep_fixed(struct config *fresh, struct config *old)
+{
+	keep_string("scope", &fresh->scope, &old->scope);
+	keep_string("proc-root", &fresh->proc_root, &old->proc_root);
+	keep_string("cgroup-root", &fresh->cgroup_root, &old->cgroup_root);
+	keep_string("control", &fresh->control_path, &old->control_path);
+	keep_string("lmkd-socket", &fresh->lmkd_path, &old->lmkd_path);
+	KEEP_VALUE("control-mode", fresh->control_mode, old->control_mode);
+	KEEP_VALUE("lmkd-mode", fresh->lmkd_mode, old->lmkd_mode);
+	KEEP_VALUE("reaper-threads", fresh->reaper_threads, old->reaper_threads);
+	KEEP_VALUE("no-mlock", fresh->no_mlock, old->no_mlock);
+	fresh->control_is_default = old->control_is_default;
+}
+
+/* Opens a changed events file and resizes the victim list. Returns 0 or -errno with @err. */
+static int prepare(struct daemon *d, const struct config *fresh, struct events **ret_events,
+		   uint32_t **ret_victims, char *err, size_t err_len)
+{
+	int r;
+
+	*ret_events = NULL;
+	*ret_victims = NULL;
+	if (!same_string(fresh->events_path, d->cfg.events_path) && fresh->events_path &&
+	    (r = events_open(fresh->events_path, ret_events)) < 0) {
+		snprintf(err, err_len, "events: cannot open '%s': %s", fresh->events_path,
+			 strerror(-r));
+		return r;
+	}
+	if (fresh->max_victims != d->cfg.max_victims &&
+	    !(*ret_victims = calloc(fresh->max_victims, sizeof(**ret_victims)))) {
+		events_free(*ret_events);
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int daemon_reload(struct daemon *d, char *err, size_t err_len)
+{
+	struct config fresh, old;
+	struct events *events;
+	uint32_t *victims;
+	bool psi_changed;
+	char psi[128];
+	int r;
+
+	if ((r = config_reload(&d->cfg, &fresh, err, err_len)) < 0 ||
+	    (r = prepare(d, &fresh, &events, &victims, err, err_len)) < 0) {
+		log_warn("reload failed, keeping the old settings: %s", err);
+		/* Safe either way: a failed config_reload() leaves @fresh empty. */
+		config_free(&fresh);
+		return r;
+	}
+	keep_fixed(&fresh, &d->cfg);
+	if (!same_string(fresh.events_path, d->cfg.events_path)) {
+		events_free(d->events);
+		d->events = events;
+	}
+	if (victims) {
+		free(d->victims);
+		d->victims = victims;
+	}
+	psi_changed = fresh.psi_some_ms != d->cfg.psi_some_ms ||
+		      fresh.psi_full_ms != d->cfg.psi_full_ms ||
+		      fresh.psi_window_ms != d->cfg.psi_window_ms;
+
+	/* Swap in place: the process table points at d->cfg.rules. */
+	old = d->cfg;
+	d->cfg = fresh;
+	config_free(&old);
+
+	daemon_apply_params(d);
+	killer_set_config(d->killer, d->cfg.kill_timeout_ms, d->cfg.dry_run);
+	reaper_set_reap(d->reaper, !d->cfg.no_reap);
+	log_set_level(d->cfg.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	if (psi_changed) {
+		daemon_remove_sources(d, "psi");
+		daemon_setup_psi(d, psi, sizeof(psi));
+		log_info("reload: psi now %s", psi[0] ? psi : "off");
+	}
+	/* --mem-min may have moved: re-register the usage thresholds at the next look. */
+	d->threshold_limit_bytes = (uint64_t)-1;
+	log_info("reloaded the settings%s%s", d->cfg.config_path ? " from " : "",
+		 d->cfg.config_path ? d->cfg.config_path : "");
+	daemon_evaluate(d, 0);
+	return 0;
+}
