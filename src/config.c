@@ -451,41 +451,45 @@ static int apply_file_line(struct config *c, char *line, const char *path, unsig
 	return apply(c, o, value, where, err);
 }
 
-int config_load_file(struct config *c, const char *path, FILE *err)
+int config_load_stream(struct config *c, FILE *f, const char *name, FILE *err)
 {
 	char line[4096];
 	unsigned lineno = 0;
-	FILE *f = fopen(path, "re");
 
-	if (!f) {
-		int r = -errno;
-		fprintf(err, "reapd: --config: cannot read '%s': %s\n", path, strerror(-r));
-		return r;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		char *s;
 
 		lineno++;
 		if (!strchr(line, '\n') && !feof(f)) {
-			fprintf(err, "reapd: %s:%u: line too long\n", path, lineno);
-			fclose(f);
+			fprintf(err, "reapd: %s:%u: line too long\n", name, lineno);
 			return -EINVAL;
 		}
 		s = trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
-		if (apply_file_line(c, s, path, lineno, err) < 0) {
-			fclose(f);
+		if (apply_file_line(c, s, name, lineno, err) < 0)
 			return -EINVAL;
-		}
 	}
 	if (ferror(f)) {
-		fprintf(err, "reapd: --config: cannot read '%s'\n", path);
-		fclose(f);
+		fprintf(err, "reapd: --config: cannot read '%s'\n", name);
 		return -EIO;
 	}
-	fclose(f);
 	return 0;
+}
+
+int config_load_file(struct config *c, const char *path, FILE *err)
+{
+	FILE *f = fopen(path, "re");
+	int r;
+
+	if (!f) {
+		r = -errno;
+		fprintf(err, "reapd: --config: cannot read '%s': %s\n", path, strerror(-r));
+		return r;
+	}
+	r = config_load_stream(c, f, path, err);
+	fclose(f);
+	return r;
 }
 
 /*

@@ -63,6 +63,9 @@ void config_free(struct config *c);
  */
 int config_parse_args(struct config *c, int argc, char **argv, FILE *out, FILE *err);
 
+/* Like config_load_file(), from an open stream; @name is used in messages. */
+int config_load_stream(struct config *c, FILE *f, const char *name, FILE *err);
+
 /*
  * Applies the settings in the file at @path to @c.  Returns 0, or -errno
  * after printing one line to @err (the file, the line number, the setting).

@@ -73,16 +73,58 @@ void jsonw_array_end(struct jsonw *w)
 	close_container(w, ']');
 }
 
+/*
+ * Returns the length of the valid UTF-8 sequence at @p (2-4), or 0 when it is
+ * not one (overlong forms and surrogates included) and stores its code point.
+ */
+static size_t utf8_seq(const unsigned char *p, uint32_t *ret)
+{
+	size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc0 ? 2 : 0;
+	uint32_t cp;
+
+	if (len == 0 || p[0] > 0xf4)
+		return 0;
+	cp = p[0] & (0x7fu >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret = cp;
+	return len;
+}
+
+/*
+ * Process names are chosen by the processes: valid UTF-8 passes through,
+ * control characters (C0, DEL, C1) are escaped, and bytes that are not UTF-8
+ * become U+FFFD, so the output is always valid JSON and safe on a terminal.
+ */
 static void put_escaped(struct jsonw *w, const char *s)
 {
 	put(w, "\"");
-	for (const unsigned char *p = (const unsigned char *)s; *p && !w->out.overflow; p++) {
-		if (*p == '"' || *p == '\\')
-			put(w, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			put(w, "\\u%04x", *p);
-		else
-			put(w, "%c", *p);
+	for (const unsigned char *p = (const unsigned char *)s; *p && !w->out.overflow;) {
+		uint32_t cp;
+		size_t len;
+
+		if (*p == '"' || *p == '\\') {
+			put(w, "\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			put(w, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			put(w, "%c", *p++);
+		} else if ((len = utf8_seq(p, &cp)) == 0) {
+			put(w, "\\ufffd");
+			p++;
+		} else if (cp < 0xa0) {
+			put(w, "\\u%04x", cp);
+			p += len;
+		} else {
+			put(w, "%.*s", (int)len, (const char *)p);
+			p += len;
+		}
 	}
 	put(w, "\"");
 }

@@ -9,15 +9,28 @@ ensure_deps() {
 	command -v pkg-config > /dev/null || need+=(pkg-config)
 	command -v python3 > /dev/null || need+=(python3)
 	pkg-config --exists cmocka 2> /dev/null || need+=(libcmocka-dev)
-	[ ${#need[@]} -eq 0 ] && return 0
+	[ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
+}
+
+# Makes sure clang can link libFuzzer (its runtime is a package of its own).
+ensure_fuzz_deps() {
+	local major
+	command -v clang > /dev/null || apt_install clang
+	if [ ! -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then
+		major=$(clang -dumpversion | cut -d. -f1)
+		apt_install "libclang-rt-$major-dev"
+	fi
+}
+
+apt_install() {
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "reapd: missing ${need[*]}; run as root or install them" >&2
+		echo "reapd: missing $*; run as root or install them" >&2
 		return 1
 	fi
-	echo "# installing ${need[*]}"
+	echo "# installing $*"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q > /dev/null
-	apt-get install -y -q --no-install-recommends "${need[@]}" > /dev/null
+	apt-get install -y -q --no-install-recommends "$@" > /dev/null
 }
 
 # build DIR [MESON_OPTIONS...]: configures (once) and builds reapd in DIR.

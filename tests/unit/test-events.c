@@ -93,7 +93,12 @@ static void test_hostile_comm(void **state)
 	(void)state;
 	ev.comm = "a\") R 1 (\\b\n\x01\xff";
 	assert_true(events_format(&ev, buf, sizeof(buf)) > 0);
-	assert_non_null(strstr(buf, "\"comm\":\"a\\\") R 1 (\\\\b\\u000a\\u0001\\u00ff\""));
+	assert_non_null(strstr(buf, "\"comm\":\"a\\\") R 1 (\\\\b\\u000a\\u0001\\ufffd\""));
+	/* UTF-8 passes through; C1 controls and broken or overlong sequences do not. */
+	ev.comm = "caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x90\xb1|\xc2\x9b|\xc0\xaf|\xe2\x82|\xed\xa0\x80";
+	assert_true(events_format(&ev, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"comm\":\"caf\xc3\xa9 \xe2\x82\xac\xf0\x9f\x90\xb1|\\u009b|"
+				    "\\ufffd\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd\\ufffd\""));
 }
 
 static void test_too_small(void **state)
