@@ -39,8 +39,10 @@ ssize_t sys_getdents64(int fd, void *buf, size_t len);
 
 /*
  * Reads the whole file behind @fd from offset 0 into @buf and NUL-terminates
- * it.  Returns the length read, or -errno; -EOVERFLOW when the file does not
- * fit in @size - 1 bytes (the buffer then holds a truncated prefix).
+ * it.  Meant for kernel files (procfs, cgroupfs), where a short read is the
+ * end of the file.  Returns the length read, or -errno; -EOVERFLOW when the
+ * file does not fit in @size - 1 bytes (the buffer then holds a truncated
+ * prefix).
  */
 ssize_t pread_str(int fd, char *buf, size_t size);
 
