@@ -260,6 +260,8 @@ FLAG_SETTER(set_no_reap, no_reap)
 FLAG_SETTER(set_dry_run, dry_run)
 FLAG_SETTER(set_verbose, verbose)
 FLAG_SETTER(set_no_mlock, no_mlock)
+FLAG_SETTER(set_sync_reap, sync_reap)
+FLAG_SETTER(set_no_realtime, no_realtime)
 
 static const struct option_def options[] = {
 	{"config", 0, "FILE", "read settings from FILE (\"name = value\" lines)", set_config},
@@ -282,6 +284,8 @@ static const struct option_def options[] = {
 	{"psi-window", 0, "MS", "PSI window (1000; 2000 multiples where 1000 is refused)",
 	 set_psi_window},
 	{"no-reap", 0, NULL, "kill without process_mrelease (for comparison)", set_no_reap},
+	{"sync-reap", 0, NULL, "reap on the main thread, blocking it (benchmarks only)",
+	 set_sync_reap},
 	{"dry-run", 0, NULL, "choose and report victims, kill nothing", set_dry_run},
 	{"events", 0, "FILE|-", "append one JSON object per killed process", set_events},
 	{"control", 0, "PATH|none", "control socket for reapctl (" CONFIG_DEFAULT_CONTROL ")",
@@ -290,6 +294,8 @@ static const struct option_def options[] = {
 	{"lmkd-socket", 0, "PATH|none", "serve lmkd's protocol on PATH (none)", set_lmkd_socket},
 	{"lmkd-mode", 0, "MODE", "file mode of the lmkd socket (0660)", set_lmkd_mode},
 	{"no-mlock", 0, NULL, "do not lock reapd's memory", set_no_mlock},
+	{"no-realtime", 0, NULL, "do not run at real-time priority (SCHED_FIFO 1)",
+	 set_no_realtime},
 	{"proc-root", 0, "DIR", "where procfs is mounted (/proc)", set_proc_root},
 	{"cgroup-root", 0, "DIR", "where cgroup hierarchies are mounted (/sys/fs/cgroup)",
 	 set_cgroup_root},

@@ -31,9 +31,11 @@ struct config {
 	unsigned psi_full_ms; /* stall per window for the "full" trigger, 0: off */
 	unsigned psi_window_ms;
 	bool no_reap;
+	bool sync_reap; /* benchmarks only: no reaper threads, the loop reaps */
 	bool dry_run;
 	bool verbose;
 	bool no_mlock;
+	bool no_realtime;
 	char *events_path; /* NULL: none; "-": stdout */
 	char *proc_root;
 	char *cgroup_root;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -439,6 +440,23 @@ static __attribute__((noinline)) void prefault_stack(void)
 	prefault(buf, sizeof(buf));
 }
 
+/*
+ * A killer that cannot get a CPU while hogs take them all acts too late.  As
+ * lmkd does, run at the lowest real-time priority: above every normal task,
+ * below anything the admin made real-time.  Set before the reaper threads
+ * start, so they inherit it and reaping is not starved either.
+ */
+static void go_realtime(struct daemon *d)
+{
+	struct sched_param sp = {.sched_priority = 1};
+
+	if (d->cfg.no_realtime)
+		return;
+	/* Not SCHED_RESET_ON_FORK: it would reset the reaper threads too. reapd forks nothing. */
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+		log_warn_errno(-errno, "cannot run at real-time priority (needs CAP_SYS_NICE)");
+}
+
 static void protect_self(struct daemon *d)
 {
 	int r = write_at(d->proc_fd, "self/oom_score_adj", "-1000");
@@ -567,14 +585,15 @@ static void log_start(struct daemon *d, const struct mem_state *m)
 		 (unsigned long long)(dec.mem_min_kib / 1024),
 		 (unsigned long long)(dec.mem_low_kib / 1024),
 		 m->swap_total_kib ? "counted" : "none", cfg->min_adj, cfg->reaper_threads,
-		 cfg->no_reap ? ", no reaping" : "", cfg->dry_run ? ", DRY RUN" : "");
+		 cfg->no_reap ? ", no reaping" : cfg->sync_reap ? ", reaping on the main thread" : "",
+		 cfg->dry_run ? ", DRY RUN" : "");
 }
 
 static int start_killing(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
 	struct reaper_config rc = {
-		.threads = cfg->reaper_threads,
+		.threads = cfg->sync_reap ? 0 : cfg->reaper_threads,
 		.queue_capacity = KILLER_CAPACITY,
 		.reap = !cfg->no_reap,
 		.proc_fd = d->proc_fd,
@@ -631,6 +650,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 		log_error_errno(r, "cannot set up");
 		goto fail;
 	}
+	go_realtime(d);
 	if ((r = start_killing(d)) < 0 || (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
 	loop_timer_init(&d->poll_timer, on_poll, d);

@@ -43,6 +43,8 @@ static void keep_fixed(struct config *fresh, struct config *old)
 	KEEP_VALUE("lmkd-mode", fresh->lmkd_mode, old->lmkd_mode);
 	KEEP_VALUE("reaper-threads", fresh->reaper_threads, old->reaper_threads);
 	KEEP_VALUE("no-mlock", fresh->no_mlock, old->no_mlock);
+	KEEP_VALUE("sync-reap", fresh->sync_reap, old->sync_reap);
+	KEEP_VALUE("no-realtime", fresh->no_realtime, old->no_realtime);
 	fresh->control_is_default = old->control_is_default;
 }
 
