@@ -230,6 +230,12 @@ int reaper_submit(struct reaper *r, const struct reaper_request *req)
 	struct job j = {.req = *req};
 	int err;
 
+	if (r->cfg.threads == 0) {
+		/* --sync-reap, kept only to measure what the pool saves: the caller blocks. */
+		run_job(r, &j);
+		return 0;
+	}
+
 	pthread_mutex_lock(&r->lock);
 	if (r->idle > r->unsent && r->queued < r->cfg.queue_capacity) {
 		r->queue[r->queued++] = j;

@@ -21,7 +21,7 @@
 struct reaper;
 
 struct reaper_config {
-	unsigned threads;
+	unsigned threads; /* 0: kill and reap in the caller's thread (benchmarks only) */
 	size_t queue_capacity;
 	bool reap;                        /* false: --no-reap, signal (and thaw) only */
 	int proc_fd;                      /* /proc, to measure and thaw victims (not owned) */
