@@ -22,6 +22,12 @@ ensure_fuzz_deps() {
 	fi
 }
 
+# What bench/run needs besides the build: gnuplot for the chart, taskset/chrt.
+ensure_bench_deps() {
+	command -v gnuplot > /dev/null || apt_install gnuplot-nox
+	command -v chrt > /dev/null || apt_install util-linux
+}
+
 apt_install() {
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "reapd: missing $*; run as root or install them" >&2

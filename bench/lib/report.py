@@ -1,0 +1,101 @@
+"""The benchmark report: markdown with the machine's facts, a headline table,
+each scenario's tables and raw values, a JSON dump, and a chart (gnuplot)."""
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+
+from lib import sandbox
+
+
+def machine_facts(ctx):
+    mem = {}
+    for line in open("/proc/meminfo"):
+        k, v = line.split(":", 1)
+        mem[k] = v.strip()
+    kind, base = sandbox.memcg_kind()
+    try:
+        commit = subprocess.run(["git", "-C", ctx.root, "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = "?"
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "host": platform.node(),
+        "kernel": platform.release(),
+        "cpus": os.cpu_count(),
+        "ram": mem.get("MemTotal", "?"),
+        "swap": mem.get("SwapTotal", "?"),
+        "memory cgroup": f"{kind} at {base}",
+        "reapd commit": commit,
+        "earlyoom": ctx.earlyoom_version or "not available",
+        "mode": "quick" if ctx.quick else "full",
+    }
+
+
+def chart(results, path_base):
+    """Draws scenario 1's memory-back times as grouped bars. Returns the file, or None."""
+    rows = [r for res in results for r in res.get("chart", [])]
+    if not rows or not shutil.which("gnuplot"):
+        return None
+    data = path_base + ".dat"
+    with open(data, "w") as f:
+        for label, kill_ms, reap_ms in rows:
+            f.write(f"\"{label}\" {kill_ms or 0} {reap_ms or 0}\n")
+    for term, ext in (("pngcairo size 900,500", "png"), ("png size 900,500", "png"),
+                      ("svg size 900,500", "svg")):
+        out = f"{path_base}.{ext}"
+        script = f"""
+set terminal {term} noenhanced
+set output '{out}'
+set title 'Signal to memory back (median, log scale; lower is better)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set ylabel 'milliseconds'
+set yrange [0.1:*]
+set xtics rotate by -15 scale 0
+set key top left
+plot '{data}' using 2:xtic(1) title 'SIGKILL alone' lc rgb '#c0504d', \\
+     '' using 3 title 'reapd (SIGKILL + process_mrelease)' lc rgb '#4f81bd'
+"""
+        r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        if r.returncode == 0 and os.path.getsize(out) > 0:
+            os.unlink(data)
+            return out
+    os.unlink(data)
+    return None
+
+
+def write(ctx, results, out_dir):
+    facts = machine_facts(ctx)
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d")
+    base = os.path.join(out_dir, f"{stamp}-{facts['host']}{'-quick' if ctx.quick else ''}")
+    os.makedirs(out_dir, exist_ok=True)
+    chart_file = chart(results, base)
+    lines = [f"# reapd benchmark, {facts['date']}", "",
+             "Produced by `bench/run" + (" --quick" if ctx.quick else "") + "`; "
+             "every comparison measured side by side in this one run.", "",
+             "| machine | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in facts.items()]
+    lines += ["", "## Headline", "", "| measure | reapd | compared with | result |",
+              "|---|---|---|---|"]
+    for res in results:
+        for h in res.get("headline", []):
+            lines.append(f"| {h['metric']} | {h['reapd']} | {h['baseline']} | {h['result']} |")
+    if chart_file:
+        lines += ["", f"![memory back after a kill]({os.path.basename(chart_file)})"]
+    for i, res in enumerate(results, 1):
+        doc = (res.get("doc") or "").strip().split("\n", 1)
+        lines += ["", f"## {res['title']}", "", doc[1].strip() if len(doc) > 1 else "", "",
+                  res["body"]]
+    lines += ["", "## Raw data", "", f"Every run's values: `{os.path.basename(base)}.json`."]
+    with open(base + ".md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    with open(base + ".json", "w") as f:
+        json.dump({"machine": facts, "results": [{k: v for k, v in r.items() if k != "doc"}
+                                                 for r in results]}, f, indent=1)
+    return base + ".md"
