@@ -21,7 +21,7 @@
 #include "vmpressure.h"
 
 #define KILLER_CAPACITY      64
-#define INITIAL_CAPACITY     4096
+#define INITIAL_CAPACITY     1024
 #define LMKD_MAX_RECORDS     1024
 #define MAX_POLL_USEC        (2500 * USEC_PER_MSEC)
 #define FOLLOW_POLL_USEC     (100 * USEC_PER_MSEC)
@@ -29,7 +29,7 @@
 /* MemAvailable lags a kill by up to ~10 s while per-CPU free lists drain. */
 #define CREDIT_USEC          (10 * USEC_PER_SEC)
 #define NOTHING_WARN_USEC    (10 * USEC_PER_SEC)
-#define STACK_PREFAULT_BYTES (256 * 1024)
+#define STACK_PREFAULT_BYTES (64 * 1024)
 
 uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now)
 {

@@ -175,12 +175,14 @@ class Sandbox:
 
     def cleanup(self):
         self.thaw_all()
+        killed = set()
         for cg in reversed(self.cgroups):
             for _ in range(100):
                 try:
                     for pid in read(os.path.join(cg, "cgroup.procs")).split():
                         try:
                             os.kill(int(pid), signal.SIGKILL)
+                            killed.add(int(pid))
                         except ProcessLookupError:
                             pass
                     os.rmdir(cg)
@@ -197,4 +199,8 @@ class Sandbox:
             except ProcessLookupError:
                 pass
             p.wait()
+        # Orphans linger as zombies until pid 1 reaps them; the next scenario
+        # must not find (and size its tables by) this one's leftovers.
+        wait_until(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in killed), 30,
+                   step=0.1)
         self.cgroups, self.procs = [], []
