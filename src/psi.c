@@ -18,7 +18,8 @@ struct psi_source {
 	int fd;
 	bool full;
 	unsigned stall_ms, window_ms;
-	uint64_t last_total_usec;
+	uint64_t base_total_usec; /* stall total at the last real event (or the trigger's start) */
+	uint64_t base_usec;       /* when it was read */
 };
 
 static int psi_fd(const struct source *s)
@@ -42,21 +43,30 @@ static int read_total(struct psi_source *p, uint64_t *ret)
 }
 
 /*
- * The first event of a new trigger can fire without any stall, so an event
- * counts only if the stall total grew since the last look.
+ * A new trigger's first events can fire after a few milliseconds of stall,
+ * and an event may come while less than the threshold stalled since we last
+ * acted.  So an event counts only when the stall total grew by at least the
+ * trigger's threshold since the last real event; a base older than one
+ * window is moved up, so small stalls cannot add up over minutes.
  */
 static int psi_read_event(struct source *s)
 {
 	struct psi_source *p = (struct psi_source *)s;
-	uint64_t total;
+	uint64_t total, now = now_usec();
 	int r = read_total(p, &total);
 
 	if (r < 0)
 		return r;
-	if (total == p->last_total_usec)
-		return 0;
-	p->last_total_usec = total;
-	return 1;
+	if (total >= p->base_total_usec + (uint64_t)p->stall_ms * USEC_PER_MSEC) {
+		p->base_total_usec = total;
+		p->base_usec = now;
+		return 1;
+	}
+	if (now - p->base_usec > (uint64_t)p->window_ms * USEC_PER_MSEC) {
+		p->base_total_usec = total;
+		p->base_usec = now;
+	}
+	return 0;
 }
 
 static void psi_free(struct source *s)
@@ -108,6 +118,12 @@ int psi_source_open(const char *path, bool full, unsigned stall_ms, unsigned win
 		free(p);
 		return r;
 	}
+	/* The base first: the stall total from before the trigger exists. */
+	r = read_total(p, &p->base_total_usec);
+	if (r < 0) {
+		psi_free(&p->base);
+		return r;
+	}
 	r = write_trigger(p->fd, full, stall_ms, window_ms);
 	if (r == -EINVAL && window_ms % 2000 != 0) {
 		unsigned wide = (window_ms + 1999) / 2000 * 2000;
@@ -116,12 +132,11 @@ int psi_source_open(const char *path, bool full, unsigned stall_ms, unsigned win
 		window_ms = wide;
 		r = write_trigger(p->fd, full, stall_ms, window_ms);
 	}
-	if (r == 0)
-		r = read_total(p, &p->last_total_usec);
 	if (r < 0) {
 		psi_free(&p->base);
 		return r;
 	}
+	p->base_usec = now_usec();
 	p->stall_ms = stall_ms;
 	p->window_ms = window_ms;
 	*ret = &p->base;
