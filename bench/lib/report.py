@@ -73,8 +73,12 @@ plot '{data}' using 2:xtic(1) title 'SIGKILL alone' lc rgb '#c0504d', \\
 def write(ctx, results, out_dir):
     facts = machine_facts(ctx)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d")
-    base = os.path.join(out_dir, f"{stamp}-{facts['host']}{'-quick' if ctx.quick else ''}")
+    name = f"{stamp}-{facts['host']}{'-quick' if ctx.quick else ''}"
     os.makedirs(out_dir, exist_ok=True)
+    base, n = os.path.join(out_dir, name), 2
+    # Never overwrite an earlier report of the same day.
+    while os.path.exists(base + ".md"):
+        base, n = os.path.join(out_dir, f"{name}-{n}"), n + 1
     chart_file = chart(results, base)
     lines = [f"# reapd benchmark, {facts['date']}", "",
              "Produced by `bench/run" + (" --quick" if ctx.quick else "") + "`; "
