@@ -331,8 +331,9 @@ static int answer_prio(struct daemon *d, const struct ctl_request *req, const st
 	return 0;
 }
 
-static int answer_metrics(struct daemon *d, struct jsonw *w)
+int daemon_format_metrics(struct daemon *d)
 {
+	struct notifier_stats ns;
 	struct metrics_gauges g = {
 		.total_kib = d->mem.total_kib,
 		.avail_kib = d->mem.avail_kib,
@@ -340,8 +341,16 @@ static int answer_metrics(struct daemon *d, struct jsonw *w)
 		.pending_victims = killer_pending(d->killer),
 		.lmkd_registered = d->lmkd ? lmkd_registered(d->lmkd) : 0,
 		.killer = killer_stats(d->killer),
+		.notifier = &ns,
 	};
-	int r = metrics_format(d->metrics, &g, d->metrics_text, sizeof(d->metrics_text));
+
+	notifier_stats(d->notifier, &ns);
+	return metrics_format(d->metrics, &g, d->metrics_text, sizeof(d->metrics_text));
+}
+
+static int answer_metrics(struct daemon *d, struct jsonw *w)
+{
+	int r = daemon_format_metrics(d);
 
 	if (r < 0)
 		return r;

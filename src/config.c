@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config-version.h"
 #include "match.h"
@@ -33,7 +36,16 @@ static int set_string(char **dst, const char *value)
 
 static int set_config(struct config *c, const char *v, char *why, size_t n)
 {
-	(void)why, (void)n;
+	c->config_none = strcmp(v, "none") == 0;
+	if (c->config_none) {
+		free(c->config_path);
+		c->config_path = NULL;
+		return 0;
+	}
+	if (*v == '\0') {
+		snprintf(why, n, "expected a file path or 'none'");
+		return -EINVAL;
+	}
 	return set_string(&c->config_path, v);
 }
 
@@ -179,6 +191,11 @@ static int set_psi_window(struct config *c, const char *v, char *why, size_t n)
 
 static int set_events(struct config *c, const char *v, char *why, size_t n)
 {
+	if (strcmp(v, "none") == 0) {
+		free(c->events_path);
+		c->events_path = NULL;
+		return 0;
+	}
 	if (*v == '\0') {
 		snprintf(why, n, "expected a file path or '-'");
 		return -EINVAL;
@@ -249,6 +266,84 @@ static int set_cgroup_root(struct config *c, const char *v, char *why, size_t n)
 	return set_dir(&c->cgroup_root, v, why, n);
 }
 
+/* A command to run, or "none"/"" for none. */
+static int set_command(char **dst, const char *v)
+{
+	if (*v == '\0' || strcmp(v, "none") == 0) {
+		free(*dst);
+		*dst = NULL;
+		return 0;
+	}
+	return set_string(dst, v);
+}
+
+static int set_kill_hook(struct config *c, const char *v, char *why, size_t n)
+{
+	(void)why, (void)n;
+	return set_command(&c->kill_hook, v);
+}
+
+/* A user name or number, resolved now so a typo is caught before anyone is killed. */
+static int set_kill_hook_user(struct config *c, const char *v, char *why, size_t n)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	long uid;
+	int r;
+
+	if (*v == '\0' || strcmp(v, "none") == 0) {
+		free(c->kill_hook_user);
+		c->kill_hook_user = NULL;
+		return 0;
+	}
+	if (parse_int_range(v, 0, 0x7fffffff, &uid) == 0)
+		r = getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &found);
+	else
+		r = getpwnam_r(v, &pw, buf, sizeof(buf), &found);
+	if (r != 0 || !found) {
+		snprintf(why, n, "no such user");
+		return -EINVAL;
+	}
+	if (set_string(&c->kill_hook_user, v) < 0)
+		return -ENOMEM;
+	c->kill_hook_uid = pw.pw_uid;
+	c->kill_hook_gid = pw.pw_gid;
+	return 0;
+}
+
+static int set_kill_hook_timeout(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_uint(&c->kill_hook_timeout_ms, v, 1, 3600000, why, n);
+}
+
+static int set_metrics_file(struct config *c, const char *v, char *why, size_t n)
+{
+	if (strcmp(v, "none") == 0) {
+		free(c->metrics_file);
+		c->metrics_file = NULL;
+		return 0;
+	}
+	if (v[0] != '/' || v[strlen(v) - 1] == '/') {
+		snprintf(why, n, "expected an absolute file path or 'none'");
+		return -EINVAL;
+	}
+	return set_string(&c->metrics_file, v);
+}
+
+static int set_metrics_interval(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_uint(&c->metrics_interval_s, v, 1, 86400, why, n);
+}
+
+static int set_syslog_socket(struct config *c, const char *v, char *why, size_t n)
+{
+	if (v[0] != '/') {
+		snprintf(why, n, "expected an absolute path");
+		return -EINVAL;
+	}
+	return set_string(&c->syslog_socket, v);
+}
+
 #define FLAG_SETTER(fn, field)                                                                     \
 	static int fn(struct config *c, const char *v, char *why, size_t n)                        \
 	{                                                                                          \
@@ -262,9 +357,11 @@ FLAG_SETTER(set_verbose, verbose)
 FLAG_SETTER(set_no_mlock, no_mlock)
 FLAG_SETTER(set_sync_reap, sync_reap)
 FLAG_SETTER(set_no_realtime, no_realtime)
+FLAG_SETTER(set_syslog, syslog)
 
 static const struct option_def options[] = {
-	{"config", 0, "FILE", "read settings from FILE (\"name = value\" lines)", set_config},
+	{"config", 0, "FILE|none", "read settings from FILE (default: " REAPD_DEFAULT_CONFIG
+					   " if present)", set_config},
 	{"scope", 0, "system|DIR", "memory domain to watch and the only processes to kill",
 	 set_scope},
 	{"mem-min", 0, "PCT%|SIZE", "kill when available memory is below this (10%)", set_mem_min},
@@ -287,12 +384,25 @@ static const struct option_def options[] = {
 	{"sync-reap", 0, NULL, "reap on the main thread, blocking it (benchmarks only)",
 	 set_sync_reap},
 	{"dry-run", 0, NULL, "choose and report victims, kill nothing", set_dry_run},
-	{"events", 0, "FILE|-", "append one JSON object per killed process", set_events},
+	{"events", 0, "FILE|-|none", "append one JSON object per killed process", set_events},
 	{"control", 0, "PATH|none", "control socket for reapctl (" CONFIG_DEFAULT_CONTROL ")",
 	 set_control},
 	{"control-mode", 0, "MODE", "file mode of the control socket (0660)", set_control_mode},
 	{"lmkd-socket", 0, "PATH|none", "serve lmkd's protocol on PATH (none)", set_lmkd_socket},
 	{"lmkd-mode", 0, "MODE", "file mode of the lmkd socket (0660)", set_lmkd_mode},
+	{"kill-hook", 0, "CMD|none", "run CMD (/bin/sh -c) after each kill, details in REAPD_*",
+	 set_kill_hook},
+	{"kill-hook-user", 0, "USER", "run the kill hook as USER (reapd's own user)",
+	 set_kill_hook_user},
+	{"kill-hook-timeout", 0, "MS", "kill a hook still running after MS (10000)",
+	 set_kill_hook_timeout},
+	{"metrics-file", 0, "PATH|none", "keep Prometheus metrics in PATH, replaced atomically",
+	 set_metrics_file},
+	{"metrics-interval", 0, "SEC", "rewrite the metrics file at least this often (30)",
+	 set_metrics_interval},
+	{"syslog", 0, NULL, "log to syslog/journald instead of stderr", set_syslog},
+	{"syslog-socket", 0, "PATH", "the syslog socket (" CONFIG_DEFAULT_SYSLOG ")",
+	 set_syslog_socket},
 	{"no-mlock", 0, NULL, "do not lock reapd's memory", set_no_mlock},
 	{"no-realtime", 0, NULL, "do not run at real-time priority (SCHED_FIFO 1)",
 	 set_no_realtime},
@@ -321,6 +431,8 @@ void config_init(struct config *c)
 		.control_is_default = true,
 		.control_mode = 0660,
 		.lmkd_mode = 0660,
+		.kill_hook_timeout_ms = 10000,
+		.metrics_interval_s = 30,
 	};
 }
 
@@ -339,6 +451,10 @@ void config_free(struct config *c)
 	free(c->cgroup_root);
 	free(c->control_path);
 	free(c->lmkd_path);
+	free(c->syslog_socket);
+	free(c->kill_hook);
+	free(c->kill_hook_user);
+	free(c->metrics_file);
 	free_patterns(c->rules.prefer, c->rules.n_prefer);
 	free_patterns(c->rules.avoid, c->rules.n_avoid);
 	free_patterns(c->rules.ignore, c->rules.n_ignore);
@@ -537,7 +653,8 @@ static const struct option_def *next_option(int argc, char **argv, int *i, const
 	return o;
 }
 
-int config_parse_args(struct config *c, int argc, char **argv, FILE *out, FILE *err)
+int config_parse_args(struct config *c, int argc, char **argv, const char *default_config,
+		      FILE *out, FILE *err)
 {
 	const struct option_def *o;
 	const char *value;
@@ -558,10 +675,16 @@ int config_parse_args(struct config *c, int argc, char **argv, FILE *out, FILE *
 		if (strcmp(o->name, "config") == 0 && apply(c, o, value, "--config", err) < 0)
 			return -EINVAL;
 	}
+	if (!c->config_path && !c->config_none && default_config &&
+	    access(default_config, F_OK) == 0 && set_string(&c->config_path, default_config) < 0) {
+		fprintf(err, "reapd: out of memory\n");
+		return -EINVAL;
+	}
 	if (c->config_path && config_load_file(c, c->config_path, err) < 0)
 		return -EINVAL;
 	c->argc = argc;
 	c->argv = argv;
+	c->default_config = default_config;
 
 	/* Second pass: the command line overrides the file. */
 	for (int i = 1; i < argc; i++) {
@@ -581,7 +704,8 @@ int config_fill_defaults(struct config *c)
 	if ((!c->proc_root && !(c->proc_root = strdup("/proc"))) ||
 	    (!c->cgroup_root && !(c->cgroup_root = strdup("/sys/fs/cgroup"))) ||
 	    (c->control_is_default && !c->control_path &&
-	     !(c->control_path = strdup(CONFIG_DEFAULT_CONTROL))))
+	     !(c->control_path = strdup(CONFIG_DEFAULT_CONTROL))) ||
+	    (!c->syslog_socket && !(c->syslog_socket = strdup(CONFIG_DEFAULT_SYSLOG))))
 		return -ENOMEM;
 	return 0;
 }
@@ -595,7 +719,7 @@ int config_reload(const struct config *old, struct config *ret, char *err, size_
 		return -ENOMEM;
 	err[0] = '\0';
 	config_init(ret);
-	r = config_parse_args(ret, old->argc, old->argv, errf, errf);
+	r = config_parse_args(ret, old->argc, old->argv, old->default_config, errf, errf);
 	fclose(errf);
 	if (r == 0)
 		r = config_fill_defaults(ret);

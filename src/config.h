@@ -17,7 +17,8 @@
 #include "policy.h"
 
 struct config {
-	char *config_path;
+	char *config_path; /* NULL: none */
+	bool config_none;  /* --config none: not even the default file */
 	char *scope; /* NULL: the whole system */
 	struct threshold mem_min;
 	struct threshold swap_min;
@@ -44,12 +45,23 @@ struct config {
 	mode_t control_mode;
 	char *lmkd_path; /* NULL: no lmkd socket */
 	mode_t lmkd_mode;
+	bool syslog;        /* log to syslog instead of stderr */
+	char *syslog_socket; /* where syslog listens (/dev/log) */
+	char *kill_hook;    /* NULL: none; run through /bin/sh -c after each kill */
+	char *kill_hook_user; /* NULL: run hooks as reapd's own user */
+	uid_t kill_hook_uid;
+	gid_t kill_hook_gid;
+	unsigned kill_hook_timeout_ms;
+	char *metrics_file; /* NULL: none */
+	unsigned metrics_interval_s;
 	/* The command line, kept to re-apply over the file on reload (not owned). */
 	int argc;
 	char **argv;
+	const char *default_config; /* the file read when --config is not given (not owned) */
 };
 
 #define CONFIG_DEFAULT_CONTROL "/run/reapd/control"
+#define CONFIG_DEFAULT_SYSLOG "/dev/log"
 
 /* Fills @c with the defaults. */
 void config_init(struct config *c);
@@ -58,12 +70,15 @@ void config_init(struct config *c);
 void config_free(struct config *c);
 
 /*
- * Applies --config FILE (if given) and then the command line to @c.  Help and
+ * Applies the config file and then the command line to @c.  The file is
+ * --config FILE, or @default_config when that exists and --config was not
+ * given (NULL: no default); "--config none" reads no file.  Help and
  * version go to @out.  Returns 0 to run, 1 when the program should exit
  * successfully (--help, --version), or -EINVAL after printing one line to
  * @err naming the bad option and value.
  */
-int config_parse_args(struct config *c, int argc, char **argv, FILE *out, FILE *err);
+int config_parse_args(struct config *c, int argc, char **argv, const char *default_config,
+		      FILE *out, FILE *err);
 
 /* Like config_load_file(), from an open stream; @name is used in messages. */
 int config_load_stream(struct config *c, FILE *f, const char *name, FILE *err);

@@ -21,6 +21,7 @@
 #include "lmkd.h"
 #include "loop.h"
 #include "metrics.h"
+#include "notifier.h"
 #include "policy.h"
 #include "proctab.h"
 #include "reaper.h"
@@ -50,6 +51,10 @@ struct daemon {
 	struct metrics *metrics;
 	struct ctl *ctl;
 	struct lmkd *lmkd;
+	struct notifier *notifier; /* kill hooks and the metrics file */
+	struct loop_timer metrics_timer;
+	uint64_t kills; /* for the service manager's status line */
+	bool stopping;  /* daemon_free() has begun */
 	struct cgroup_roots roots;
 	int proc_fd;
 	pid_t self;
@@ -100,6 +105,15 @@ void daemon_remove_sources(struct daemon *d, const char *name);
  * or -errno with a one-line reason in @err (the old settings then stay).
  */
 int daemon_reload(struct daemon *d, char *err, size_t err_len);
+
+/* Formats the Prometheus text into d->metrics_text. Returns its length or -errno. */
+int daemon_format_metrics(struct daemon *d);
+
+/* Hands the metrics text to the metrics file writer, when there is a file. */
+void daemon_write_metrics(struct daemon *d);
+
+/* The hook and metrics-file settings of @cfg, for the notifier. */
+void daemon_notifier_config(const struct config *cfg, struct notifier_config *ret);
 
 /* Answers a control request (ctl_handler_fn). */
 int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *peer,

@@ -16,6 +16,7 @@
 #include "config-version.h"
 #include "daemon-private.h"
 #include "log.h"
+#include "notify.h"
 #include "psi.h"
 #include "sys.h"
 #include "vmpressure.h"
@@ -212,6 +213,50 @@ static void on_kill_event(void *ctx, const struct kill_event *ev)
 	}
 	if (d->lmkd && !ev->dry_run)
 		lmkd_notify_kill(d->lmkd, ev->pid, ev->uid, ev->size_kib);
+	if (d->notifier)
+		notifier_kill(d->notifier, ev);
+	daemon_write_metrics(d);
+	if (!ev->dry_run) {
+		d->kills++;
+		notify_send("STATUS=Watching %s; %llu kills, the last pid %d (%s), %.1f MiB",
+			    domain_name(d->domain), (unsigned long long)d->kills, (int)ev->pid,
+			    ev->comm, (double)ev->size_kib / 1024.0);
+	}
+}
+
+void daemon_write_metrics(struct daemon *d)
+{
+	int r;
+
+	if (d->stopping || !d->notifier || !notifier_wants_metrics(d->notifier))
+		return;
+	if ((r = daemon_format_metrics(d)) < 0) {
+		log_warn_errno(r, "cannot format the metrics");
+		return;
+	}
+	notifier_metrics(d->notifier, d->metrics_text, (size_t)r);
+}
+
+static void on_metrics_timer(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	daemon_write_metrics(d);
+	if (d->cfg.metrics_file)
+		loop_timer_arm(d->loop, &d->metrics_timer,
+			       now_usec() + d->cfg.metrics_interval_s * USEC_PER_SEC);
+}
+
+void daemon_notifier_config(const struct config *cfg, struct notifier_config *ret)
+{
+	*ret = (struct notifier_config){
+		.hook = cfg->kill_hook,
+		.hook_as_user = cfg->kill_hook_user != NULL,
+		.hook_uid = cfg->kill_hook_uid,
+		.hook_gid = cfg->kill_hook_gid,
+		.hook_timeout_ms = cfg->kill_hook_timeout_ms,
+		.metrics_path = cfg->metrics_file,
+	};
 }
 
 static void on_victim_done(void *ctx, uint64_t freed_kib)
@@ -608,7 +653,12 @@ static int start_killing(struct daemon *d)
 	};
 	int r;
 
+	struct notifier_config nc;
+
 	cgroup_roots_find(cfg->cgroup_root, &d->roots);
+	daemon_notifier_config(cfg, &nc);
+	if ((r = notifier_new(&nc, &d->notifier)) < 0)
+		return log_error_errno(r, "cannot start the notifier thread");
 	if ((r = metrics_new(&d->metrics)) < 0 || (r = reaper_new(&rc, &d->reaper)) < 0 ||
 	    (r = killer_new(&kc, d->loop, d->reaper, d->pt, &killer_ops, d, &d->killer)) < 0)
 		return log_error_errno(r, "cannot start the reaper");
@@ -628,6 +678,9 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	config_init(cfg);
 	d->self = getpid();
 	d->start_usec = now_usec();
+	if (d->cfg.syslog && (r = log_open_syslog(d->cfg.syslog_socket)) < 0)
+		log_warn_errno(r, "cannot log to syslog at %s; logging to stderr",
+			       d->cfg.syslog_socket);
 	d->sig_fd = -1;
 	d->proc_fd = open(d->cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->proc_fd < 0) {
@@ -654,6 +707,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	if ((r = start_killing(d)) < 0 || (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
 	loop_timer_init(&d->poll_timer, on_poll, d);
+	loop_timer_init(&d->metrics_timer, on_metrics_timer, d);
 	log_start(d, &d->mem);
 	setup_sources(d, &d->mem);
 	protect_self(d);
@@ -669,7 +723,11 @@ int daemon_run(struct daemon *d)
 	int r;
 
 	daemon_evaluate(d, 0);
+	on_metrics_timer(d);
+	notify_send("READY=1\nSTATUS=Watching %s; no kills yet\nMAINPID=%d", domain_name(d->domain),
+		    (int)d->self);
 	r = loop_run(d->loop);
+	notify_send("STOPPING=1\nSTATUS=Stopping after %llu kills", (unsigned long long)d->kills);
 	if (r < 0) {
 		log_error_errno(r, "event loop failed");
 		return 1;
@@ -685,8 +743,13 @@ void daemon_free(struct daemon *d)
 	lmkd_free(d->lmkd);
 	d->ctl = NULL;
 	d->lmkd = NULL;
+	/* The final figures go to the metrics file before its writer stops. */
+	if (d->metrics && d->killer)
+		daemon_write_metrics(d);
+	d->stopping = true;
 	killer_free(d->killer);
 	reaper_free(d->reaper);
+	notifier_free(d->notifier);
 	for (size_t i = 0; i < d->n_sources; i++)
 		source_free(d->sources[i].src);
 	events_free(d->events);

@@ -2,13 +2,20 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static enum log_level max_level = LOG_LEVEL_INFO;
 static int log_fd = 2;
+static int syslog_fd = -1;
+static struct sockaddr_un syslog_addr;
+static socklen_t syslog_addr_len;
 
 void log_set_level(enum log_level level)
 {
@@ -23,6 +30,57 @@ bool log_enabled(enum log_level level)
 void log_set_fd(int fd)
 {
 	log_fd = fd;
+}
+
+int log_open_syslog(const char *path)
+{
+	size_t len = strlen(path);
+	int fd, r;
+
+	if (len >= sizeof(syslog_addr.sun_path))
+		return -ENAMETOOLONG;
+	syslog_addr = (struct sockaddr_un){.sun_family = AF_UNIX};
+	memcpy(syslog_addr.sun_path, path, len + 1);
+	syslog_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&syslog_addr, syslog_addr_len) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	log_close_syslog();
+	syslog_fd = fd;
+	return 0;
+}
+
+void log_close_syslog(void)
+{
+	if (syslog_fd >= 0)
+		close(syslog_fd);
+	syslog_fd = -1;
+}
+
+/* Sends one line (without its newline) to syslog. Returns true if it went. */
+static bool send_syslog(enum log_level level, const char *msg, size_t len)
+{
+	char line[1100];
+	int n;
+
+	n = snprintf(line, sizeof(line), "<%d>reapd[%d]: %.*s", LOG_DAEMON | (int)level,
+		     (int)getpid(), (int)len, msg);
+	if (n <= 0)
+		return false;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	if (send(syslog_fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
+		return true;
+	/* The syslog daemon restarted: its socket is a new one. Connect again, once. */
+	if ((errno == ECONNREFUSED || errno == ENOTCONN) &&
+	    connect(syslog_fd, (struct sockaddr *)&syslog_addr, syslog_addr_len) == 0)
+		return send(syslog_fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n;
+	return false;
 }
 
 static const char *level_name(enum log_level level)
@@ -43,7 +101,7 @@ static const char *level_name(enum log_level level)
 int log_full(enum log_level level, int err, const char *fmt, ...)
 {
 	char line[1024];
-	size_t len;
+	size_t len, prefix;
 	int n;
 	va_list ap;
 
@@ -52,6 +110,7 @@ int log_full(enum log_level level, int err, const char *fmt, ...)
 
 	n = snprintf(line, sizeof(line), "reapd: %s: ", level_name(level));
 	len = n > 0 ? (size_t)n : 0;
+	prefix = len;
 
 	va_start(ap, fmt);
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
@@ -70,6 +129,8 @@ int log_full(enum log_level level, int err, const char *fmt, ...)
 		if (len > sizeof(line) - 2)
 			len = sizeof(line) - 2;
 	}
+	if (syslog_fd >= 0 && send_syslog(level, line + prefix, len - prefix))
+		return err;
 	line[len++] = '\n';
 
 	/* One write per line; a short write on a full pipe is dropped, not retried. */

@@ -26,6 +26,17 @@ bool log_enabled(enum log_level level);
 void log_set_fd(int fd);
 
 /*
+ * Sends log lines to the syslog socket at @path (e.g. /dev/log, which
+ * journald also serves) as "<priority>reapd[pid]: message", facility daemon.
+ * Sends never block: a line the socket cannot take at once is written to the
+ * fd instead.  Returns 0 or -errno (lines then keep going to the fd).
+ */
+int log_open_syslog(const char *path);
+
+/* Stops using syslog and closes its socket. */
+void log_close_syslog(void);
+
+/*
  * Prints one line at @level, prefixed with the level's name.  When @err is
  * non-zero (a negative errno), ": <strerror>" is appended.  Returns @err.
  */

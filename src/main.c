@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-version.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "notify.h"
 
 int main(int argc, char **argv)
 {
@@ -18,7 +20,7 @@ int main(int argc, char **argv)
 	int r;
 
 	config_init(&cfg);
-	r = config_parse_args(&cfg, argc, argv, stdout, stderr);
+	r = config_parse_args(&cfg, argc, argv, REAPD_DEFAULT_CONFIG, stdout, stderr);
 	if (r != 0) {
 		config_free(&cfg);
 		return r > 0 ? 0 : 2;
@@ -30,6 +32,9 @@ int main(int argc, char **argv)
 	}
 	if (cfg.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
+	r = notify_open();
+	if (r < 0)
+		fprintf(stderr, "reapd: warning: ignoring NOTIFY_SOCKET: %s\n", strerror(-r));
 
 	r = daemon_new(&cfg, &d, &usage);
 	if (r < 0) {
@@ -38,6 +43,8 @@ int main(int argc, char **argv)
 	}
 	r = daemon_run(d);
 	daemon_free(d);
+	notify_close();
+	log_close_syslog();
 	config_free(&cfg);
 	return r;
 }

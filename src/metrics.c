@@ -209,5 +209,18 @@ int metrics_format(const struct metrics *m, const struct metrics_gauges *g, char
 	gauge(&t, "reapd_pending_victims", "Victims signalled, not yet dead.", g->pending_victims);
 	gauge(&t, "reapd_lmkd_registered_processes", "Processes registered over the lmkd socket.",
 	      g->lmkd_registered);
+	if (g->notifier) {
+		const struct notifier_stats *n = g->notifier;
+
+		header(&t, "reapd_kill_hooks_total", "counter", "Kill hooks, by outcome.");
+		put(&t, "reapd_kill_hooks_total{result=\"ok\"} %llu\n",
+		    (unsigned long long)n->hooks_ok);
+		put(&t, "reapd_kill_hooks_total{result=\"failed\"} %llu\n",
+		    (unsigned long long)n->hooks_failed);
+		put(&t, "reapd_kill_hooks_total{result=\"timeout\"} %llu\n",
+		    (unsigned long long)n->hooks_timed_out);
+		put(&t, "reapd_kill_hooks_total{result=\"dropped\"} %llu\n",
+		    (unsigned long long)n->hooks_dropped);
+	}
 	return t.overflow ? -ENOBUFS : (int)t.pos;
 }

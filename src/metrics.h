@@ -13,6 +13,7 @@
 
 #include "events.h"
 #include "killer.h"
+#include "notifier.h"
 
 #define METRICS_HISTORY 64
 
@@ -50,6 +51,7 @@ struct metrics_gauges {
 	size_t pending_victims;
 	size_t lmkd_registered;
 	const struct killer_stats *killer;
+	const struct notifier_stats *notifier; /* NULL: not reported */
 };
 
 /* Formats the Prometheus text exposition. Returns its length, or -ENOBUFS. */

@@ -7,6 +7,8 @@
 
 #include "daemon-private.h"
 #include "log.h"
+#include "notify.h"
+#include "sys.h"
 
 static bool same_string(const char *a, const char *b)
 {
@@ -45,6 +47,8 @@ static void keep_fixed(struct config *fresh, struct config *old)
 	KEEP_VALUE("no-mlock", fresh->no_mlock, old->no_mlock);
 	KEEP_VALUE("sync-reap", fresh->sync_reap, old->sync_reap);
 	KEEP_VALUE("no-realtime", fresh->no_realtime, old->no_realtime);
+	KEEP_VALUE("syslog", fresh->syslog, old->syslog);
+	keep_string("syslog-socket", &fresh->syslog_socket, &old->syslog_socket);
 	fresh->control_is_default = old->control_is_default;
 }
 
@@ -52,6 +56,7 @@ static void keep_fixed(struct config *fresh, struct config *old)
 static int prepare(struct daemon *d, const struct config *fresh, struct events **ret_events,
 		   uint32_t **ret_victims, char *err, size_t err_len)
 {
+	struct notifier_config nc;
 	int r;
 
 	*ret_events = NULL;
@@ -68,6 +73,15 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
+	daemon_notifier_config(fresh, &nc);
+	if ((r = notifier_configure(d->notifier, &nc)) < 0) {
+		free(*ret_victims);
+		events_free(*ret_events);
+		*ret_victims = NULL;
+		*ret_events = NULL;
+		snprintf(err, err_len, "kill-hook or metrics-file: %s", strerror(-r));
+		return r;
+	}
 	return 0;
 }
 
@@ -80,9 +94,11 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	char psi[128];
 	int r;
 
+	notify_send("RELOADING=1\nSTATUS=Reloading the settings");
 	if ((r = config_reload(&d->cfg, &fresh, err, err_len)) < 0 ||
 	    (r = prepare(d, &fresh, &events, &victims, err, err_len)) < 0) {
 		log_warn("reload failed, keeping the old settings: %s", err);
+		notify_send("READY=1\nSTATUS=Reload failed, old settings kept: %s", err);
 		/* Safe either way: a failed config_reload() leaves @fresh empty. */
 		config_free(&fresh);
 		return r;
@@ -118,6 +134,11 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	d->threshold_limit_bytes = (uint64_t)-1;
 	log_info("reloaded the settings%s%s", d->cfg.config_path ? " from " : "",
 		 d->cfg.config_path ? d->cfg.config_path : "");
+	loop_timer_disarm(d->loop, &d->metrics_timer);
+	if (d->cfg.metrics_file)
+		loop_timer_arm(d->loop, &d->metrics_timer, now_usec());
+	notify_send("READY=1\nSTATUS=Watching %s; %llu kills; settings reloaded",
+		    domain_name(d->domain), (unsigned long long)d->kills);
 	daemon_evaluate(d, 0);
 	return 0;
 }

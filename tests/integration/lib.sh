@@ -40,6 +40,8 @@ cleanup() {
 		wait "$REAPD_PID" 2>/dev/null || true
 	fi
 	sandbox_cleanup || rc=1
+	# Helpers still running in the background (listeners, readers) end here.
+	kill $(jobs -p) 2>/dev/null || true
 	# Reap our own background jobs so nothing is left behind as a zombie.
 	wait 2>/dev/null || true
 	rm -rf "$WORK"
@@ -78,7 +80,8 @@ test_spawn() {
 # start_reapd ARGS...: runs reapd with events to $WORK/events.json and its control
 # socket at $WORK/control (never the system's); waits until it watches.
 start_reapd() {
-	"$REAPD" --events "$WORK/events.json" --control "$WORK/control" "$@" \
+	# --config none: an installed /etc/reapd.conf must not change what is tested.
+	"$REAPD" --config none --events "$WORK/events.json" --control "$WORK/control" "$@" \
 		> "$WORK/reapd.log" 2>&1 &
 	REAPD_PID=$!
 	wait_until 10 grep -q 'psi:' "$WORK/reapd.log" || fail "reapd did not start"

@@ -39,7 +39,7 @@ static void parse(struct run *run, const char *const *args)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
 	config_init(&run->c);
-	run->r = config_parse_args(&run->c, argc, argv, out, err);
+	run->r = config_parse_args(&run->c, argc, argv, NULL, out, err);
 	fclose(out);
 	fclose(err);
 }
