@@ -90,6 +90,10 @@ static int set_target(struct config *c, const char *v, char *why, size_t n)
 {
 	uint64_t bytes;
 
+	if (strcmp(v, "auto") == 0) {
+		c->target_kib = 0;
+		return 0;
+	}
 	if (parse_size(v, &bytes) < 0 || bytes < 1024) {
 		snprintf(why, n, "expected SIZE of at least 1K, with a K, M or G suffix");
 		return -EINVAL;
@@ -358,6 +362,7 @@ FLAG_SETTER(set_no_mlock, no_mlock)
 FLAG_SETTER(set_sync_reap, sync_reap)
 FLAG_SETTER(set_no_realtime, no_realtime)
 FLAG_SETTER(set_syslog, syslog)
+FLAG_SETTER(set_check_config, check_config)
 
 static const struct option_def options[] = {
 	{"config", 0, "FILE|none", "read settings from FILE (default: " REAPD_DEFAULT_CONFIG
@@ -366,7 +371,7 @@ static const struct option_def options[] = {
 	 set_scope},
 	{"mem-min", 0, "PCT%|SIZE", "kill when available memory is below this (10%)", set_mem_min},
 	{"swap-min", 0, "PCT%|SIZE", "...and free swap is below this (10%)", set_swap_min},
-	{"target", 0, "SIZE", "memory a round frees (auto: back above mem-min + 25%)", set_target},
+	{"target", 0, "SIZE|auto", "memory a round frees (auto: back above mem-min + 25%)", set_target},
 	{"min-adj", 0, "N", "never kill below this oom_score_adj (0)", set_min_adj},
 	{"prefer", 0, "REGEX", "names to kill first (adj +300); repeatable", set_prefer},
 	{"avoid", 0, "REGEX", "names to kill last (adj -300); repeatable", set_avoid},
@@ -392,7 +397,7 @@ static const struct option_def options[] = {
 	{"lmkd-mode", 0, "MODE", "file mode of the lmkd socket (0660)", set_lmkd_mode},
 	{"kill-hook", 0, "CMD|none", "run CMD (/bin/sh -c) after each kill, details in REAPD_*",
 	 set_kill_hook},
-	{"kill-hook-user", 0, "USER", "run the kill hook as USER (reapd's own user)",
+	{"kill-hook-user", 0, "USER", "run the kill hook as USER (none: as reapd itself)",
 	 set_kill_hook_user},
 	{"kill-hook-timeout", 0, "MS", "kill a hook still running after MS (10000)",
 	 set_kill_hook_timeout},
@@ -409,6 +414,8 @@ static const struct option_def options[] = {
 	{"proc-root", 0, "DIR", "where procfs is mounted (/proc)", set_proc_root},
 	{"cgroup-root", 0, "DIR", "where cgroup hierarchies are mounted (/sys/fs/cgroup)",
 	 set_cgroup_root},
+	{"check-config", 0, NULL, "check the settings (file and options), then exit",
+	 set_check_config},
 	{"verbose", 'v', NULL, "log decisions and scans", set_verbose},
 	{"version", 'V', NULL, "print the version and exit", NULL},
 	{"help", 'h', NULL, "print this help and exit", NULL},
@@ -555,7 +562,9 @@ static int apply_file_line(struct config *c, char *line, const char *path, unsig
 	name = trim(line);
 	value = trim(eq + 1);
 	o = find_long(name, strlen(name));
-	if (!o || !o->set || strcmp(o->name, "config") == 0) {
+	/* Command-line only: where the settings come from, and checking them. */
+	if (!o || !o->set || strcmp(o->name, "config") == 0 ||
+	    strcmp(o->name, "check-config") == 0) {
 		fprintf(err, "reapd: %s:%u: unknown setting '%s'\n", path, lineno, name);
 		return -EINVAL;
 	}

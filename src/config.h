@@ -37,6 +37,7 @@ struct config {
 	bool verbose;
 	bool no_mlock;
 	bool no_realtime;
+	bool check_config; /* parse the settings, report, exit */
 	char *events_path; /* NULL: none; "-": stdout */
 	char *proc_root;
 	char *cgroup_root;

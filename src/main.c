@@ -30,6 +30,12 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return 1;
 	}
+	if (cfg.check_config) {
+		printf("reapd: settings OK%s%s\n", cfg.config_path ? " in " : "",
+		       cfg.config_path ? cfg.config_path : "");
+		config_free(&cfg);
+		return 0;
+	}
 	if (cfg.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
 	r = notify_open();

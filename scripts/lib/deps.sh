@@ -9,6 +9,9 @@ ensure_deps() {
 	command -v pkg-config > /dev/null || need+=(pkg-config)
 	command -v python3 > /dev/null || need+=(python3)
 	pkg-config --exists cmocka 2> /dev/null || need+=(libcmocka-dev)
+	# The install test renders the man pages.
+	command -v man > /dev/null || need+=(man-db)
+	command -v groff > /dev/null || need+=(groff-base)
 	[ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 }
 

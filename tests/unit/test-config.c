@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,9 @@ static void test_config_file_errors(void **state)
 		{"dry-run = maybe\n", ":1: dry-run: invalid value 'maybe'"},
 		{"config = /etc/other\n", "unknown setting 'config'"},
 		{"help = yes\n", "unknown setting 'help'"},
+		{"check-config = yes\n", "unknown setting 'check-config'"},
+		{"mem-min = 5%\n# fine\n\nkill-hook-timeout = soon\n",
+		 ":4: kill-hook-timeout: invalid value 'soon'"},
 	};
 
 	(void)state;
@@ -260,6 +264,189 @@ static void test_config_file_errors(void **state)
 	}
 }
 
+/* Every setting with a value that is not its default, as a file would have it. */
+static const char *const every_setting[][2] = {
+	{"scope", "/sys/fs/cgroup/memory/x"}, {"mem-min", "512M"}, {"swap-min", "5.5%"},
+	{"target", "1G"}, {"min-adj", "-999"}, {"prefer", "^chrome"}, {"avoid", "sshd"},
+	{"ignore", "^Xorg$"}, {"reaper-threads", "4"}, {"kill-timeout", "500"},
+	{"max-victims", "3"}, {"psi-some", "0"}, {"psi-full", "250"}, {"psi-window", "2000"},
+	{"no-reap", NULL}, {"sync-reap", NULL}, {"dry-run", NULL}, {"events", "/tmp/e.json"},
+	{"control", "/tmp/ctl"}, {"control-mode", "0600"}, {"lmkd-socket", "/tmp/lmkd"},
+	{"lmkd-mode", "0666"}, {"kill-hook", "logger killed $REAPD_PID"},
+	{"kill-hook-user", "0"}, {"kill-hook-timeout", "1500"},
+	{"metrics-file", "/tmp/m.prom"}, {"metrics-interval", "7"}, {"syslog", NULL},
+	{"syslog-socket", "/tmp/log"}, {"no-mlock", NULL}, {"no-realtime", NULL},
+	{"proc-root", "/tmp/proc"}, {"cgroup-root", "/tmp/cg"}, {"verbose", NULL},
+};
+#define N_EVERY (sizeof(every_setting) / sizeof(every_setting[0]))
+
+static void dump(const struct config *c, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u|%d%d%d%d%d%d%d|"
+		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s",
+		 c->scope ? c->scope : "-", c->mem_min.is_percent, c->mem_min.percent_x100,
+		 (unsigned long long)c->mem_min.bytes, c->swap_min.is_percent,
+		 c->swap_min.percent_x100, (unsigned long long)c->swap_min.bytes,
+		 (unsigned long long)c->target_kib, c->min_adj, c->rules.n_prefer,
+		 c->rules.n_avoid, c->rules.n_ignore, c->reaper_threads, c->kill_timeout_ms,
+		 c->max_victims, c->psi_some_ms, c->psi_full_ms, c->psi_window_ms, c->no_reap,
+		 c->sync_reap, c->dry_run, c->syslog, c->no_mlock, c->no_realtime, c->verbose,
+		 c->events_path ? c->events_path : "-", c->control_path ? c->control_path : "-",
+		 (unsigned)c->control_mode, c->lmkd_path ? c->lmkd_path : "-",
+		 (unsigned)c->lmkd_mode, c->kill_hook ? c->kill_hook : "-",
+		 c->kill_hook_user ? c->kill_hook_user : "-", (unsigned)c->kill_hook_uid,
+		 (unsigned)c->kill_hook_gid, c->kill_hook_timeout_ms,
+		 c->metrics_file ? c->metrics_file : "-", c->metrics_interval_s,
+		 c->syslog_socket ? c->syslog_socket : "-", c->proc_root ? c->proc_root : "-",
+		 c->cgroup_root ? c->cgroup_root : "-");
+}
+
+/* Every setting reads the same from a file as from the command line, and differs from the default. */
+static void test_round_trip(void **state)
+{
+	static const char *const none[] = {NULL};
+	const char *help_args[] = {"--help", NULL};
+	const char *argv[2 * N_EVERY + 1];
+	char text[4096] = "", from_args[1024], from_file[1024], defaults[1024];
+	struct run run;
+	size_t argc = 0, len = 0;
+
+	(void)state;
+	/* The table covers every option --help lists (but those that only act at once). */
+	parse(&run, help_args);
+	for (char *p = run.out; (p = strstr(p, "--")); p += 2) {
+		char name[40];
+		bool found = false;
+
+		if (sscanf(p + 2, "%39[a-z-]", name) != 1 || !strcmp(name, "config") ||
+		    !strcmp(name, "check-config") || !strcmp(name, "help") ||
+		    !strcmp(name, "version"))
+			continue;
+		for (size_t i = 0; i < N_EVERY; i++)
+			found = found || !strcmp(every_setting[i][0], name);
+		if (!found)
+			fail_msg("--%s is not in the round-trip table", name);
+	}
+	config_free(&run.c);
+
+	for (size_t i = 0; i < N_EVERY; i++) {
+		static char opts[N_EVERY][48];
+
+		snprintf(opts[i], sizeof(opts[i]), "--%s", every_setting[i][0]);
+		argv[argc++] = opts[i];
+		if (every_setting[i][1])
+			argv[argc++] = every_setting[i][1];
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s = %s\n",
+					every_setting[i][0],
+					every_setting[i][1] ? every_setting[i][1] : "yes");
+	}
+	argv[argc] = NULL;
+	parse(&run, argv);
+	if (run.r != 0)
+		fail_msg("command line: %s", run.err);
+	dump(&run.c, from_args, sizeof(from_args));
+	config_free(&run.c);
+
+	char *path = write_temp(text);
+	const char *file_args[] = {"--config", path, NULL};
+	parse(&run, file_args);
+	unlink(path);
+	if (run.r != 0)
+		fail_msg("file: %s", run.err);
+	dump(&run.c, from_file, sizeof(from_file));
+	config_free(&run.c);
+	assert_string_equal(from_file, from_args);
+
+	parse(&run, none);
+	dump(&run.c, defaults, sizeof(defaults));
+	config_free(&run.c);
+	/* Each setting on its own moves the config away from the defaults. */
+	for (size_t i = 0; i < N_EVERY; i++) {
+		char opt[48], one[1024];
+		const char *args[] = {opt, every_setting[i][1], NULL};
+
+		snprintf(opt, sizeof(opt), "--%s", every_setting[i][0]);
+		parse(&run, args);
+		assert_int_equal(run.r, 0);
+		dump(&run.c, one, sizeof(one));
+		config_free(&run.c);
+		if (strcmp(one, defaults) == 0)
+			fail_msg("%s %s changes nothing", opt, args[1] ? args[1] : "");
+	}
+}
+
+/* The options this issue added: bad values are refused, "none" turns off. */
+static void test_service_options(void **state)
+{
+	static const struct {
+		const char *args[4];
+		const char *must_say;
+	} bad[] = {
+		{{"--kill-hook-user", "no-such-user-xyz"}, "(no such user)"},
+		{{"--kill-hook-timeout", "0"}, "--kill-hook-timeout: invalid value '0'"},
+		{{"--metrics-file", "relative.prom"}, "--metrics-file: invalid value"},
+		{{"--metrics-file", "/var/lib/"}, "--metrics-file: invalid value"},
+		{{"--metrics-interval", "0"}, "--metrics-interval: invalid value '0'"},
+		{{"--syslog-socket", "dev/log"}, "--syslog-socket: invalid value"},
+		{{"--config", ""}, "--config: invalid value ''"},
+	};
+	struct run run;
+	const char *off[] = {"--kill-hook", "x", "--kill-hook", "none", "--metrics-file",
+			     "/tmp/m", "--metrics-file", "none", "--events", "-", "--events",
+			     "none", "--target", "1G", "--target", "auto", "--kill-hook-user",
+			     "root", "--kill-hook-user", "none", NULL};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse(&run, bad[i].args);
+		if (run.r != -EINVAL || !strstr(run.err, bad[i].must_say))
+			fail_msg("%s %s: %d '%s'", bad[i].args[0], bad[i].args[1], run.r, run.err);
+		config_free(&run.c);
+	}
+	parse(&run, off);
+	assert_int_equal(run.r, 0);
+	assert_null(run.c.kill_hook);
+	assert_null(run.c.metrics_file);
+	assert_null(run.c.events_path);
+	assert_null(run.c.kill_hook_user);
+	assert_int_equal(run.c.target_kib, 0);
+	config_free(&run.c);
+}
+
+/* The default file is read when present, unless --config none or another file. */
+static void test_default_file(void **state)
+{
+	struct run run;
+	char *path = write_temp("min-adj = 500\n");
+	char copy[64];
+	char *argv_none[] = {(char *)"reapd", (char *)"--config", (char *)"none", NULL};
+	char *argv_plain[] = {(char *)"reapd", NULL};
+	char *argv_check[] = {(char *)"reapd", (char *)"--check-config", NULL};
+	FILE *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	snprintf(copy, sizeof(copy), "%s", path);
+	config_init(&run.c);
+	assert_int_equal(config_parse_args(&run.c, 1, argv_plain, copy, devnull, devnull), 0);
+	assert_int_equal(run.c.min_adj, 500);
+	assert_string_equal(run.c.config_path, copy);
+	config_free(&run.c);
+	assert_int_equal(config_parse_args(&run.c, 3, argv_none, copy, devnull, devnull), 0);
+	assert_int_equal(run.c.min_adj, 0);
+	assert_null(run.c.config_path);
+	config_free(&run.c);
+	assert_int_equal(config_parse_args(&run.c, 2, argv_check, copy, devnull, devnull), 0);
+	assert_true(run.c.check_config);
+	config_free(&run.c);
+	unlink(copy);
+	/* Absent: nothing read, no error. */
+	assert_int_equal(config_parse_args(&run.c, 1, argv_plain, copy, devnull, devnull), 0);
+	assert_null(run.c.config_path);
+	config_free(&run.c);
+	fclose(devnull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +457,9 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_file_errors),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_service_options),
+		cmocka_unit_test(test_default_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
