@@ -28,6 +28,7 @@ struct job {
 struct reaper {
 	struct reaper_config cfg;
 	atomic_bool reap; /* read by the workers, changed by a reload */
+	atomic_bool no_mrelease; /* the kernel said ENOSYS: stop asking */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t *threads;
@@ -82,6 +83,10 @@ static void do_reap(struct reaper *r, const struct job *j, struct reaper_result 
 	int err = 0;
 	int64_t left;
 
+	if (atomic_load(&r->no_mrelease)) {
+		res->reap_error = -ENOSYS;
+		return;
+	}
 	for (int i = 0; i < MRELEASE_TRIES; i++) {
 		err = sys_process_mrelease(j->req.pidfd);
 		/* EAGAIN: the mm was busy (mmap lock, notifiers); it usually clears at once. */
@@ -91,6 +96,8 @@ static void do_reap(struct reaper *r, const struct job *j, struct reaper_result 
 	}
 	res->reap_usec = now_usec() - start;
 	res->reap_error = err;
+	if (err == -ENOSYS && !atomic_exchange(&r->no_mrelease, true))
+		log_warn("process_mrelease is not available (ENOSYS): killing without reaping");
 	res->reaped = err == 0;
 	if (!res->reaped)
 		return;
