@@ -339,6 +339,11 @@ static int set_metrics_interval(struct config *c, const char *v, char *why, size
 	return set_uint(&c->metrics_interval_s, v, 1, 86400, why, n);
 }
 
+static int set_watchdog(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_uint(&c->watchdog_ms, v, 0, 600000, why, n);
+}
+
 static int set_syslog_socket(struct config *c, const char *v, char *why, size_t n)
 {
 	if (v[0] != '/') {
@@ -408,6 +413,8 @@ static const struct option_def options[] = {
 	{"syslog", 0, NULL, "log to syslog/journald instead of stderr", set_syslog},
 	{"syslog-socket", 0, "PATH", "the syslog socket (" CONFIG_DEFAULT_SYSLOG ")",
 	 set_syslog_socket},
+	{"watchdog", 0, "MS", "kill without the main loop if it is stuck this long, 0 = off (2000)",
+	 set_watchdog},
 	{"no-mlock", 0, NULL, "do not lock reapd's memory", set_no_mlock},
 	{"no-realtime", 0, NULL, "do not run at real-time priority (SCHED_FIFO 1)",
 	 set_no_realtime},
@@ -440,6 +447,7 @@ void config_init(struct config *c)
 		.lmkd_mode = 0660,
 		.kill_hook_timeout_ms = 10000,
 		.metrics_interval_s = 30,
+		.watchdog_ms = 2000,
 	};
 }
 

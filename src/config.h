@@ -55,6 +55,7 @@ struct config {
 	unsigned kill_hook_timeout_ms;
 	char *metrics_file; /* NULL: none */
 	unsigned metrics_interval_s;
+	unsigned watchdog_ms; /* 0: no watchdog */
 	/* The command line, kept to re-apply over the file on reload (not owned). */
 	int argc;
 	char **argv;

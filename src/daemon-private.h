@@ -26,6 +26,7 @@
 #include "proctab.h"
 #include "reaper.h"
 #include "source.h"
+#include "watchdog.h"
 #include "watermark.h"
 
 #define MAX_SOURCES 6
@@ -52,6 +53,7 @@ struct daemon {
 	struct ctl *ctl;
 	struct lmkd *lmkd;
 	struct notifier *notifier; /* kill hooks and the metrics file */
+	struct watchdog *watchdog; /* NULL: --watchdog 0 */
 	struct loop_timer metrics_timer;
 	uint64_t kills; /* for the service manager's status line */
 	bool stopping;  /* daemon_free() has begun */

@@ -497,7 +497,10 @@ static void go_realtime(struct daemon *d)
 
 	if (d->cfg.no_realtime)
 		return;
-	/* Not SCHED_RESET_ON_FORK: it would reset the reaper threads too. reapd forks nothing. */
+	/*
+	 * Not SCHED_RESET_ON_FORK: it would reset the reaper threads too.  The only
+	 * processes reapd forks, kill hooks, reset their policy before exec.
+	 */
 	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
 		log_warn_errno(-errno, "cannot run at real-time priority (needs CAP_SYS_NICE)");
 }
@@ -615,6 +618,34 @@ void daemon_apply_params(struct daemon *d)
 	d->params.target_kib = cfg->target_kib;
 	d->params.min_adj = cfg->min_adj;
 	d->params.psi_some_min_adj = cfg->min_adj > 200 ? cfg->min_adj : 200;
+	if (d->watchdog)
+		watchdog_set_params(d->watchdog, &d->params, cfg->dry_run ? 0 : cfg->max_victims,
+				    cfg->kill_timeout_ms, !cfg->no_reap);
+}
+
+/* The watchdog thread, with tables of its own as large as the loop's. */
+static int start_watchdog(struct daemon *d)
+{
+	const struct config *cfg = &d->cfg;
+	struct watchdog_config wc = {
+		.timeout_ms = cfg->watchdog_ms,
+		.proc_root = cfg->proc_root,
+		.scope = cfg->scope,
+		.self = d->self,
+		.rules = &d->cfg.rules,
+		.capacity = proctab_capacity(d->pt),
+		.max_victims = cfg->dry_run ? 0 : cfg->max_victims, /* 0: never kills */
+		.kill_timeout_ms = cfg->kill_timeout_ms,
+		.reap = !cfg->no_reap,
+	};
+	int r;
+
+	if (!cfg->watchdog_ms)
+		return 0;
+	if ((r = watchdog_new(&wc, &d->params, &d->watchdog)) < 0)
+		return log_error_errno(r, "cannot start the watchdog");
+	loop_set_busy_hook(d->loop, watchdog_busy, d->watchdog);
+	return 0;
 }
 
 static void log_start(struct daemon *d, const struct mem_state *m)
@@ -704,7 +735,8 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 		goto fail;
 	}
 	go_realtime(d);
-	if ((r = start_killing(d)) < 0 || (r = setup_endpoints(d, ret_usage)) < 0)
+	if ((r = start_killing(d)) < 0 || (r = start_watchdog(d)) < 0 ||
+	    (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
 	loop_timer_init(&d->poll_timer, on_poll, d);
 	loop_timer_init(&d->metrics_timer, on_metrics_timer, d);
@@ -747,6 +779,9 @@ void daemon_free(struct daemon *d)
 	if (d->metrics && d->killer)
 		daemon_write_metrics(d);
 	d->stopping = true;
+	if (d->loop)
+		loop_set_busy_hook(d->loop, NULL, NULL);
+	watchdog_free(d->watchdog);
 	killer_free(d->killer);
 	reaper_free(d->reaper);
 	notifier_free(d->notifier);

@@ -16,7 +16,15 @@ struct loop {
 	int exit_code;
 	uint64_t wakeups;
 	struct loop_timer *timers; /* sorted by deadline */
+	loop_busy_fn busy_fn;
+	void *busy_ctx;
 };
+
+void loop_set_busy_hook(struct loop *l, loop_busy_fn fn, void *ctx)
+{
+	l->busy_fn = fn;
+	l->busy_ctx = ctx;
+}
 
 int loop_new(struct loop **ret)
 {
@@ -130,11 +138,15 @@ static int iterate(struct loop *l, int timeout_ms)
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
 	l->wakeups++;
+	if (l->busy_fn)
+		l->busy_fn(l->busy_ctx, true);
 	for (int i = 0; i < n && !l->exiting; i++) {
 		struct loop_watch *w = events[i].data.ptr;
 		w->fn(w->ctx, events[i].events);
 	}
 	run_timers(l);
+	if (l->busy_fn)
+		l->busy_fn(l->busy_ctx, false);
 	return n;
 }
 

@@ -41,6 +41,12 @@ int loop_add(struct loop *l, int fd, uint32_t events, struct loop_watch *w);
 /* Stops watching @fd. Returns 0 or -errno. */
 int loop_del(struct loop *l, int fd);
 
+/* Called with true when the loop wakes to run handlers, false before it waits again. */
+typedef void (*loop_busy_fn)(void *ctx, bool busy);
+
+/* Sets (or, with NULL, clears) the busy hook. */
+void loop_set_busy_hook(struct loop *l, loop_busy_fn fn, void *ctx);
+
 /* Initialises a timer that calls @fn(@ctx) when it expires. */
 void loop_timer_init(struct loop_timer *t, loop_timer_fn fn, void *ctx);
 

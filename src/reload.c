@@ -48,6 +48,7 @@ static void keep_fixed(struct config *fresh, struct config *old)
 	KEEP_VALUE("sync-reap", fresh->sync_reap, old->sync_reap);
 	KEEP_VALUE("no-realtime", fresh->no_realtime, old->no_realtime);
 	KEEP_VALUE("syslog", fresh->syslog, old->syslog);
+	KEEP_VALUE("watchdog", fresh->watchdog_ms, old->watchdog_ms);
 	keep_string("syslog-socket", &fresh->syslog_socket, &old->syslog_socket);
 	fresh->control_is_default = old->control_is_default;
 }

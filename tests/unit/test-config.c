@@ -275,7 +275,7 @@ static const char *const every_setting[][2] = {
 	{"lmkd-mode", "0666"}, {"kill-hook", "logger killed $REAPD_PID"},
 	{"kill-hook-user", "0"}, {"kill-hook-timeout", "1500"},
 	{"metrics-file", "/tmp/m.prom"}, {"metrics-interval", "7"}, {"syslog", NULL},
-	{"syslog-socket", "/tmp/log"}, {"no-mlock", NULL}, {"no-realtime", NULL},
+	{"syslog-socket", "/tmp/log"}, {"watchdog", "0"}, {"no-mlock", NULL}, {"no-realtime", NULL},
 	{"proc-root", "/tmp/proc"}, {"cgroup-root", "/tmp/cg"}, {"verbose", NULL},
 };
 #define N_EVERY (sizeof(every_setting) / sizeof(every_setting[0]))
@@ -284,7 +284,7 @@ static void dump(const struct config *c, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u|%d%d%d%d%d%d%d|"
-		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s",
+		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s|%u",
 		 c->scope ? c->scope : "-", c->mem_min.is_percent, c->mem_min.percent_x100,
 		 (unsigned long long)c->mem_min.bytes, c->swap_min.is_percent,
 		 c->swap_min.percent_x100, (unsigned long long)c->swap_min.bytes,
@@ -299,7 +299,7 @@ static void dump(const struct config *c, char *buf, size_t len)
 		 (unsigned)c->kill_hook_gid, c->kill_hook_timeout_ms,
 		 c->metrics_file ? c->metrics_file : "-", c->metrics_interval_s,
 		 c->syslog_socket ? c->syslog_socket : "-", c->proc_root ? c->proc_root : "-",
-		 c->cgroup_root ? c->cgroup_root : "-");
+		 c->cgroup_root ? c->cgroup_root : "-", c->watchdog_ms);
 }
 
 /* Every setting reads the same from a file as from the command line, and differs from the default. */
