@@ -30,7 +30,6 @@ struct linux_dirent64 {
 struct proctab {
 	int proc_fd;
 	int scope_fd;
-	int scope_procs_fd; /* the scope's own cgroup.procs, held open and read from 0 */
 	pid_t self;
 	const struct policy_rules *rules;
 	struct candidate *cands;
@@ -53,7 +52,6 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	if (!pt)
 		return -ENOMEM;
 	pt->scope_fd = cfg->scope_dirfd;
-	pt->scope_procs_fd = -1;
 	pt->self = cfg->self;
 	pt->rules = cfg->rules;
 	pt->capacity = cfg->capacity ? cfg->capacity : 1;
@@ -61,12 +59,6 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	if (pt->proc_fd < 0) {
 		r = -errno;
 		free(pt);
-		return r;
-	}
-	if (pt->scope_fd >= 0 && (pt->scope_procs_fd = open_at(pt->scope_fd, "cgroup.procs",
-								 O_RDONLY)) < 0) {
-		r = pt->scope_procs_fd;
-		proctab_free(pt);
 		return r;
 	}
 	pt->cands = calloc(pt->capacity, sizeof(*pt->cands));
@@ -93,7 +85,6 @@ void proctab_free(struct proctab *pt)
 	if (!pt)
 		return;
 	safe_close(pt->proc_fd);
-	safe_close(pt->scope_procs_fd);
 	free(pt->cands);
 	free(pt->dents);
 	free(pt->stat);
@@ -216,26 +207,24 @@ static int scan_proc(struct proctab *pt)
 
 /*
  * Reads cgroup.procs of the cgroup at @dirfd and considers every pid in it.
- * The scope's own file is held open (@held) and read again from the start;
- * those of the cgroups below come and go, so they are opened each time.
+ * Opened afresh for every scan, even the scope's own: cgroup v1 keeps the pid
+ * list it built for an open file and serves it again, up to a second stale,
+ * to a reader that seeks back to the start.
  */
-static int scan_cgroup_procs(struct proctab *pt, int dirfd, int held)
+static int scan_cgroup_procs(struct proctab *pt, int dirfd)
 {
 	size_t carry = 0;
-	int fd = held >= 0 ? held : open_at(dirfd, "cgroup.procs", O_RDONLY);
+	int fd = open_at(dirfd, "cgroup.procs", O_RDONLY);
 
 	if (fd < 0)
 		return fd;
-	if (held >= 0 && lseek(fd, 0, SEEK_SET) < 0)
-		return -errno;
 	for (;;) {
 		ssize_t n = read(fd, pt->procs + carry, PROCS_BUF - 1 - carry);
 		char *line, *end;
 
 		if (n < 0) {
 			int r = -errno;
-			if (fd != held)
-				close(fd);
+			close(fd);
 			return r;
 		}
 		end = pt->procs + carry + n;
@@ -260,8 +249,7 @@ static int scan_cgroup_procs(struct proctab *pt, int dirfd, int held)
 		if (carry >= PROCS_BUF - 1)
 			carry = 0; /* a line that long is not a pid */
 	}
-	if (fd != held)
-		close(fd);
+	close(fd);
 	return 0;
 }
 
@@ -269,7 +257,7 @@ static int scan_cgroup_procs(struct proctab *pt, int dirfd, int held)
 static int scan_cgroup_tree(struct proctab *pt, int dirfd, unsigned depth)
 {
 	char *dents = pt->dents;
-	int r = scan_cgroup_procs(pt, dirfd, depth == 0 ? pt->scope_procs_fd : -1);
+	int r = scan_cgroup_procs(pt, dirfd);
 
 	if (r < 0)
 		return r;

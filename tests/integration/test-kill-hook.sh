@@ -71,7 +71,9 @@ echo \$\$ > "$WORK/out/fg.pid"
 sleep 300
 SH
 chmod 755 "$WORK/slow.sh"
-start_reapd --scope "$MEMCG" --mem-min 30% --kill-hook "$WORK/slow.sh" --kill-hook-timeout 1000
+# --min-adj 500: the grower (adj 0) is never the one chosen.
+start_reapd --scope "$MEMCG" --mem-min 30% --min-adj 500 --kill-hook "$WORK/slow.sh" \
+	--kill-hook-timeout 1000
 # The grower still holds 200 MiB: this one may well die before it is ready.
 spawn "$WORK/victim2.out" victim2 "$MEMCG" -- --size 100 --adj 900 || true
 VICTIM=$SPAWNED

@@ -386,10 +386,9 @@ static void test_scan_cgroup_v2(void **state)
 
 	/* A scope without cgroup.procs is an error, not an empty scope. */
 	fd = open_dir(FIXTURES "/proc/sys");
-	struct proctab_config cfg = {.proc_root = PROC, .scope_dirfd = fd, .capacity = 64};
-	pt = NULL;
-	assert_int_equal(proctab_new(&cfg, &pt), -ENOENT);
-	assert_null(pt);
+	pt = new_table(fd, 0, NULL, 64);
+	assert_int_equal(proctab_scan(pt, ADJ_MIN + 1, &cands), -ENOENT);
+	proctab_free(pt);
 	close(fd);
 }
 
