@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config-version.h"
+#include "caps.h"
 #include "daemon-private.h"
 #include "log.h"
 #include "notify.h"
@@ -600,6 +601,9 @@ static const char *listen_error(int r)
 		return "another process is listening there";
 	if (r == -EEXIST)
 		return "exists and is not a socket";
+	if (r == -EPERM)
+		return "its directory is not root's alone (owned by another user, or writable "
+		       "by others without the sticky bit)";
 	return strerror(-r);
 }
 
@@ -715,6 +719,24 @@ static int start_killing(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Keeps only the capabilities reapd uses, before any thread starts (they are
+ * per thread) and before anything is run (hooks inherit the bounding set).
+ */
+static void drop_privileges(struct daemon *d)
+{
+	uint64_t kept;
+	int r;
+
+	if (geteuid() != 0)
+		return;
+	r = caps_drop_to(caps_wanted(d->cfg.kill_hook_user != NULL), &kept);
+	if (r < 0)
+		log_warn_errno(r, "cannot drop the capabilities reapd does not need");
+	else
+		log_debug("capabilities kept: %#llx", (unsigned long long)kept);
+}
+
 int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
@@ -728,6 +750,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	config_init(cfg);
 	d->self = getpid();
 	d->start_usec = now_usec();
+	drop_privileges(d);
 	if (d->cfg.syslog && (r = log_open_syslog(d->cfg.syslog_socket)) < 0)
 		log_warn_errno(r, "cannot log to syslog at %s; logging to stderr",
 			       d->cfg.syslog_socket);

@@ -326,6 +326,49 @@ static int poll_timeout_ms(const struct notifier *n, uint64_t now)
 	return (int)((next - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
 }
 
+/*
+ * At exit: hooks still running get up to a second more (a desktop notice
+ * takes far less), then they and their process groups are killed, so reapd
+ * leaves nothing behind.
+ */
+static void finish_all(struct notifier *n)
+{
+	uint64_t deadline = now_usec() + USEC_PER_SEC;
+
+	for (;;) {
+		struct pollfd pfd[HOOK_SLOTS];
+		struct running_hook *who[HOOK_SLOTS];
+		size_t m = 0;
+		uint64_t now = now_usec();
+
+		for (size_t i = 0; i < HOOK_SLOTS; i++)
+			if (n->running[i].pid) {
+				who[m] = &n->running[i];
+				pfd[m++] = (struct pollfd){.fd = n->running[i].pidfd, .events = POLLIN};
+			}
+		if (m == 0)
+			return;
+		if (now >= deadline) {
+			for (size_t i = 0; i < m; i++) {
+				log_warn("kill hook for pid %d still running at exit; killing it",
+					 (int)who[i]->victim);
+				if (kill(-who[i]->pid, SIGKILL) < 0)
+					sys_pidfd_send_signal(who[i]->pidfd, SIGKILL);
+				who[i]->killed = true;
+				waitid((idtype_t)P_PIDFD, (id_t)who[i]->pidfd, &(siginfo_t){0}, WEXITED);
+				close(who[i]->pidfd);
+				*who[i] = (struct running_hook){0};
+			}
+			return;
+		}
+		if (poll(pfd, m, (int)((deadline - now) / 1000) + 1) < 0 && errno != EINTR)
+			deadline = now;
+		for (size_t i = 0; i < m; i++)
+			if (pfd[i].revents)
+				finish_hook(n, who[i]);
+	}
+}
+
 static void *notifier_thread(void *arg)
 {
 	struct notifier *n = arg;
@@ -407,10 +450,7 @@ static void *notifier_thread(void *arg)
 		if (stop)
 			break;
 	}
-	/* Hooks still running finish on their own; their exit is no longer awaited. */
-	for (size_t i = 0; i < HOOK_SLOTS; i++)
-		if (n->running[i].pid)
-			close(n->running[i].pidfd);
+	finish_all(n);
 	return NULL;
 }
 

@@ -44,8 +44,9 @@ int notifier_new(const struct notifier_config *cfg, struct notifier **ret);
 int notifier_configure(struct notifier *n, const struct notifier_config *cfg);
 
 /*
- * Stops the thread after it has written the last metrics text handed over;
- * hooks still running are left to finish on their own.
+ * Stops the thread after it has written the last metrics text handed over.
+ * Hooks still running get up to a second to finish, then are killed with
+ * their process groups; hooks still waiting are dropped (and logged).
  */
 void notifier_free(struct notifier *n);
 

@@ -50,6 +50,10 @@ static void keep_fixed(struct config *fresh, struct config *old)
 	KEEP_VALUE("syslog", fresh->syslog, old->syslog);
 	KEEP_VALUE("watchdog", fresh->watchdog_ms, old->watchdog_ms);
 	keep_string("syslog-socket", &fresh->syslog_socket, &old->syslog_socket);
+	/* Switching users needs CAP_SETUID, which reapd keeps only if it started with a user. */
+	keep_string("kill-hook-user", &fresh->kill_hook_user, &old->kill_hook_user);
+	fresh->kill_hook_uid = old->kill_hook_uid;
+	fresh->kill_hook_gid = old->kill_hook_gid;
 	fresh->control_is_default = old->control_is_default;
 }
 

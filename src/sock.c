@@ -37,6 +37,34 @@ static int make_parents(const char *path)
 	return 0;
 }
 
+/*
+ * The socket's directory must be one only root (or reapd's own user) can
+ * change: otherwise another user could swap the socket for their own, or for
+ * a link to a file of root's.  Sticky directories (like /tmp) are allowed:
+ * there nobody else may rename or remove what reapd creates.
+ */
+static int check_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (path_format(dir, sizeof(dir), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return -EINVAL;
+	*(slash == dir ? slash + 1 : slash) = '\0';
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)))
+		return -EPERM;
+	return 0;
+}
+
 /* Decides what to do with something already at @path. Returns 0 when it may be replaced. */
 static int check_existing(const char *path, const struct sockaddr_un *addr)
 {
@@ -67,16 +95,19 @@ int sock_listen(const char *path, mode_t mode)
 	int fd, r;
 
 	if ((r = make_addr(path, &addr)) < 0 || (r = make_parents(path)) < 0 ||
-	    (r = check_existing(path, &addr)) < 0)
+	    (r = check_dir(path)) < 0 || (r = check_existing(path, &addr)) < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* Created with its final mode: no window in which others could connect. */
+	/*
+	 * Created with its final mode: no window in which others could connect,
+	 * and no chmod(2) by name afterwards, which a swapped path could redirect.
+	 */
 	old_mask = umask(~mode & 0777);
 	r = bind(fd, (const struct sockaddr *)&addr, sizeof(addr));
 	umask(old_mask);
-	if (r < 0 || chmod(path, mode) < 0 || listen(fd, 16) < 0) {
+	if (r < 0 || listen(fd, 16) < 0) {
 		r = -errno;
 		close(fd);
 		return r;

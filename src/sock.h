@@ -14,7 +14,9 @@
  * Listens on @path with file mode @mode.  Creates the parent directory (0755)
  * when missing.  A socket nobody listens on any more is replaced; returns
  * -EADDRINUSE when a live process listens on @path, -EEXIST when @path exists
- * and is not a socket (it is never removed), other -errno.  The socket is
+ * and is not a socket (it is never removed), -EPERM when its directory could
+ * be changed by another user (owned by someone else, or group- or
+ * world-writable without the sticky bit), other -errno.  The socket is
  * non-blocking and close-on-exec.  Returns the fd.
  */
 int sock_listen(const char *path, mode_t mode);

@@ -74,9 +74,12 @@ chmod 755 "$WORK/slow.sh"
 # --min-adj 500: the grower (adj 0) is never the one chosen.
 start_reapd --scope "$MEMCG" --mem-min 30% --min-adj 500 --kill-hook "$WORK/slow.sh" \
 	--kill-hook-timeout 1000
-# The grower still holds 200 MiB: this one may well die before it is ready.
-spawn "$WORK/victim2.out" victim2 "$MEMCG" -- --size 100 --adj 900 || true
-VICTIM=$SPAWNED
+# The grower still holds 200 MiB: this one may well die before it is ready,
+# so its start is not waited for.
+sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" -n victim2 --size 100 --adj 900' \
+	sh "$MEMCG" "$MEMHOG" > "$WORK/victim2.out" 2>&1 &
+VICTIM=$!
+disown "$VICTIM"
 wait_until 30 dead "$VICTIM" || fail "the second victim was never killed"
 wait_until 10 test -s "$WORK/out/bg.pid" || fail "the slow hook did not start"
 wait_until 10 grep -q "still running after 1000 ms; killing it" "$WORK/reapd.log" ||
