@@ -14,8 +14,9 @@
  *       Forks N sleeping children, prints "ready", sleeps until killed.
  *   benchtool ping --socket PATH --until FILE
  *       Sends "status" on reapd's control socket back to back (at real-time
- *       priority 2, above reapd's 1, so the client's own delays stay out of
- *       the figures) until FILE exists; prints the reply latencies.
+ *       priority 3, above reapd's loop (2) and its threads (1), so the
+ *       client's own delays stay out of the figures) until FILE exists;
+ *       prints the reply latencies.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -276,7 +277,7 @@ static int cmp_u64(const void *a, const void *b)
 static int ping_main(int argc, char **argv)
 {
 	const char *path = NULL, *until = NULL;
-	struct sched_param sp = {.sched_priority = 2};
+	struct sched_param sp = {.sched_priority = 3};
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	size_t n = 0, cap = 1 << 20;
 	uint64_t *lat = malloc(cap * sizeof(*lat));

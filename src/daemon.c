@@ -507,9 +507,10 @@ static __attribute__((noinline)) void prefault_stack(void)
 
 /*
  * A killer that cannot get a CPU while hogs take them all acts too late.  As
- * lmkd does, run at the lowest real-time priority: above every normal task,
- * below anything the admin made real-time.  Set before the reaper threads
- * start, so they inherit it and reaping is not starved either.
+ * lmkd does, run at real-time priority, the lowest ones: above every normal
+ * task, below anything the admin made real-time.  Set before the reaper and
+ * watchdog threads start, so they inherit SCHED_FIFO 1 and reaping is not
+ * starved either.
  */
 static void go_realtime(struct daemon *d)
 {
@@ -523,6 +524,21 @@ static void go_realtime(struct daemon *d)
 	 */
 	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
 		log_warn_errno(-errno, "cannot run at real-time priority (needs CAP_SYS_NICE)");
+}
+
+/*
+ * Then the main thread goes one above its threads.  At equal SCHED_FIFO
+ * priority a reaper thread busy in process_mrelease keeps its CPU until the
+ * reap is done (tens of ms for GiBs), and on a small machine the loop may have
+ * no other CPU; one level higher, the loop takes the CPU back at the reap's
+ * next rescheduling point.
+ */
+static void raise_loop(struct daemon *d)
+{
+	struct sched_param sp = {.sched_priority = 2};
+
+	if (!d->cfg.no_realtime && sched_getscheduler(0) == SCHED_FIFO)
+		sched_setscheduler(0, SCHED_FIFO, &sp);
 }
 
 static void protect_self(struct daemon *d)
@@ -780,6 +796,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	if ((r = start_killing(d)) < 0 || (r = start_watchdog(d)) < 0 ||
 	    (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
+	raise_loop(d);
 	loop_timer_init(&d->poll_timer, on_poll, d);
 	loop_timer_init(&d->metrics_timer, on_metrics_timer, d);
 	log_start(d, &d->mem);

@@ -372,6 +372,10 @@ static void finish_all(struct notifier *n)
 static void *notifier_thread(void *arg)
 {
 	struct notifier *n = arg;
+	struct sched_param sp = {0};
+
+	/* Forks, execs and file writes are no business of real-time priority. */
+	pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
 
 	for (;;) {
 		struct pollfd pfd[1 + HOOK_SLOTS];
