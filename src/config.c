@@ -416,7 +416,7 @@ static const struct option_def options[] = {
 	{"watchdog", 0, "MS", "kill without the main loop if it is stuck this long, 0 = off (2000)",
 	 set_watchdog},
 	{"no-mlock", 0, NULL, "do not lock reapd's memory", set_no_mlock},
-	{"no-realtime", 0, NULL, "do not run at real-time priority (SCHED_FIFO 1)",
+	{"no-realtime", 0, NULL, "do not run at real-time priority (SCHED_FIFO 1-2)",
 	 set_no_realtime},
 	{"proc-root", 0, "DIR", "where procfs is mounted (/proc)", set_proc_root},
 	{"cgroup-root", 0, "DIR", "where cgroup hierarchies are mounted (/sys/fs/cgroup)",
