@@ -219,6 +219,9 @@ int main(void)
 		_exit(r);
 	}
 	if (waitpid(init, &status, 0) < 0)
-		return 1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		_exit(1);
+	/* _exit: once the namespace's init is gone this process can no longer
+	 * create threads or children, and LeakSanitizer's exit check needs one. */
+	fflush(stdout);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
 }

@@ -26,7 +26,7 @@ struct run {
 /* Parses a NULL-terminated argument list, capturing both outputs. */
 static void parse(struct run *run, const char *const *args)
 {
-	char *argv[64];
+	char *argv[128];
 	int argc = 0;
 	FILE *out = fmemopen(run->out, sizeof(run->out), "w");
 	FILE *err = fmemopen(run->err, sizeof(run->err), "w");
@@ -36,8 +36,10 @@ static void parse(struct run *run, const char *const *args)
 	memset(run->out, 0, sizeof(run->out));
 	memset(run->err, 0, sizeof(run->err));
 	argv[argc++] = (char *)"reapd";
-	for (; *args; args++)
+	for (; *args; args++) {
+		assert_true((size_t)argc + 2 < sizeof(argv) / sizeof(argv[0]));
 		argv[argc++] = (char *)*args;
+	}
 	argv[argc] = NULL;
 	config_init(&run->c);
 	run->r = config_parse_args(&run->c, argc, argv, NULL, out, err);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "match.h"
@@ -642,6 +644,79 @@ static void test_scan_then_load(void **state)
 	proctab_free(pt);
 }
 
+/*
+ * /proc files that cannot be read: in a copy of the fixture tree, 2700's
+ * status is a directory (EISDIR) and 2600's stat is mode 000 (EACCES for a
+ * user without CAP_DAC_OVERRIDE: the check runs as uid 65534 when root).
+ * Both are the policy's first choices; loading them fails cleanly and the
+ * round goes on with the processes it can read.
+ */
+static int unreadable_round(const char *proc)
+{
+	struct proctab_config cfg = {.proc_root = proc, .scope_dirfd = -1, .capacity = 64};
+	struct policy_params pp = {.min_adj = 0, .target_kib = 100 * 1024, .max_victims = 4};
+	struct proctab *pt;
+	struct policy_work *w;
+	struct candidate *cands;
+	uint32_t victims[4];
+	int n, chosen;
+
+	if (proctab_new(&cfg, &pt) < 0 || policy_work_new(64, &w) < 0)
+		return 10;
+	n = proctab_scan(pt, 0, &cands);
+	if (n <= 0)
+		return 11;
+	for (int i = 0; i < n; i++) {
+		int r;
+		if (cands[i].pid == 2700 && (r = proctab_load(pt, &cands[i])) != -EISDIR)
+			return 12;
+		if (cands[i].pid == 2600 && getuid() != 0 &&
+		    (r = proctab_load(pt, &cands[i])) != -EACCES)
+			return 13;
+		cands[i].loaded = false;
+		cands[i].skip = 0;
+	}
+	chosen = policy_select(&pp, cands, (size_t)n, proctab_load, pt, w, victims);
+	if (chosen <= 0)
+		return 14;
+	for (int i = 0; i < chosen; i++)
+		if (cands[victims[i]].pid == 2700 || (getuid() != 0 && cands[victims[i]].pid == 2600))
+			return 15;
+	proctab_free(pt);
+	policy_work_free(w);
+	return 0;
+}
+
+static void test_unreadable_files(void **state)
+{
+	char tmp[] = "/tmp/reapd-test-unreadable-XXXXXX", cmd[512], path[600];
+	pid_t child;
+	int status;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(cmd, sizeof(cmd), "cp -r '%s' '%s/proc' && chmod 755 '%s'", PROC, tmp, tmp);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/proc/2700/status", tmp);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/2600/stat", tmp);
+	assert_int_equal(chmod(path, 0), 0);
+	snprintf(path, sizeof(path), "%s/proc", tmp);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		if (getuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(20);
+		_exit(unreadable_round(path));
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the unreadable round failed at step %d", WEXITSTATUS(status));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_scan_then_load),
+		cmocka_unit_test(test_unreadable_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
