@@ -54,6 +54,7 @@ struct daemon {
 	struct lmkd *lmkd;
 	struct notifier *notifier; /* kill hooks and the metrics file */
 	struct watchdog *watchdog; /* NULL: --watchdog 0 */
+	struct loop_watch watchdog_watch;
 	struct loop_timer metrics_timer;
 	uint64_t kills; /* for the service manager's status line */
 	bool stopping;  /* daemon_free() has begun */

@@ -662,6 +662,63 @@ void daemon_apply_params(struct daemon *d)
 				    cfg->kill_timeout_ms, !cfg->no_reap);
 }
 
+/*
+ * The loop runs again after being stuck: the watchdog's kills become events,
+ * history, hook runs and metrics like the loop's own.
+ */
+static size_t report_watchdog_kills(struct daemon *d)
+{
+	struct watchdog_kill kills[8];
+	unsigned long dropped;
+	size_t n;
+
+	n = watchdog_take(d->watchdog, kills, sizeof(kills) / sizeof(kills[0]), &dropped);
+	if (dropped)
+		log_warn("watchdog: %lu earlier kills were not reported (more than %d while the "
+			 "loop was stuck)", dropped, WATCHDOG_KEPT);
+	for (size_t i = 0; i < n; i++) {
+		const struct watchdog_kill *k = &kills[i];
+		struct kill_event ev = {
+			.time_usec = k->time_usec,
+			.pid = k->pid,
+			.comm = k->comm,
+			.uid = k->uid,
+			.oom_score_adj = k->adj,
+			.effective_adj = k->eff_adj,
+			.reason = kill_reason_name(k->reason),
+			.scope = domain_name(d->domain),
+			.size_kib = k->size_kib,
+			.anon_kib = k->anon_kib,
+			.target_kib = k->target_kib,
+			.exited = k->exited,
+			.reaped = k->reaped,
+			.reap_error = k->reap_error,
+			.kill_to_exit_usec = k->kill_to_exit_usec,
+			.reap_usec = k->reap_usec,
+			.reaped_kib = k->reaped ? k->anon_kib : 0,
+			.freed_kib = k->exited ? k->size_kib : 0,
+			.scan_usec = k->scan_usec,
+			.scanned = k->scanned,
+			.watchdog = true,
+		};
+
+		if (k->exited)
+			log_info("watchdog: pid %d (%s) exited %.1f ms after its SIGKILL", (int)k->pid,
+				 k->comm, (double)k->kill_to_exit_usec / 1000.0);
+		else
+			log_warn("watchdog: pid %d (%s) was not seen dead within the kill timeout",
+				 (int)k->pid, k->comm);
+		on_kill_event(d, &ev);
+	}
+	return n;
+}
+
+static void on_watchdog_kills(void *ctx, uint32_t events)
+{
+	(void)events;
+	report_watchdog_kills(ctx); /* more left: the eventfd stays readable */
+}
+
 /* The watchdog thread, with tables of its own as large as the loop's. */
 static int start_watchdog(struct daemon *d)
 {
@@ -683,6 +740,9 @@ static int start_watchdog(struct daemon *d)
 		return 0;
 	if ((r = watchdog_new(&wc, &d->params, &d->watchdog)) < 0)
 		return log_error_errno(r, "cannot start the watchdog");
+	d->watchdog_watch = (struct loop_watch){.fn = on_watchdog_kills, .ctx = d};
+	if ((r = loop_add(d->loop, watchdog_fd(d->watchdog), EPOLLIN, &d->watchdog_watch)) < 0)
+		return log_error_errno(r, "cannot watch the watchdog");
 	loop_set_busy_hook(d->loop, watchdog_busy, d->watchdog);
 	return 0;
 }
@@ -830,6 +890,12 @@ void daemon_free(struct daemon *d)
 {
 	if (!d)
 		return;
+	/* Kills the watchdog made and the loop has not reported yet are reported now. */
+	if (d->watchdog) {
+		watchdog_stop(d->watchdog);
+		while (report_watchdog_kills(d) > 0)
+			;
+	}
 	ctl_free(d->ctl);
 	lmkd_free(d->lmkd);
 	d->ctl = NULL;

@@ -89,6 +89,7 @@ void events_put_fields(struct jsonw *w, const struct kill_event *ev)
 	jsonw_kv_uint(w, "freed_kib", ev->freed_kib);
 	jsonw_kv_ms(w, "scan_ms", (int64_t)ev->scan_usec);
 	jsonw_kv_uint(w, "scanned", ev->scanned);
+	jsonw_kv_bool(w, "watchdog", ev->watchdog);
 }
 
 int events_format(const struct kill_event *ev, char *buf, size_t len)

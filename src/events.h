@@ -35,6 +35,7 @@ struct kill_event {
 	uint64_t freed_kib;
 	uint64_t scan_usec; /* the round's scan and choice */
 	size_t scanned;
+	bool watchdog; /* killed by the watchdog thread while the loop was stuck */
 };
 
 struct events;

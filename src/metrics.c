@@ -35,6 +35,7 @@ struct metrics {
 	uint64_t dry_run_reports;
 	uint64_t pressure_events[N_SOURCES];
 	uint64_t rounds;
+	uint64_t watchdog_kills;
 	struct histogram kill_to_exit, reap, scan;
 	struct history_entry history[METRICS_HISTORY];
 	size_t history_next, history_len;
@@ -85,6 +86,8 @@ void metrics_kill(struct metrics *m, const struct kill_event *ev)
 		m->dry_run_reports++;
 		return;
 	}
+	if (ev->watchdog)
+		m->watchdog_kills++;
 	for (int r = 0; r < REASON_COUNT; r++)
 		if (strcmp(ev->reason, kill_reason_name((enum kill_reason)r)) == 0)
 			m->kills_by_reason[r]++;
@@ -197,6 +200,9 @@ int metrics_format(const struct metrics *m, const struct metrics_gauges *g, char
 		put(&t, "reapd_pressure_events_total{source=\"%s\"} %llu\n", sources[i],
 		    (unsigned long long)m->pressure_events[i]);
 	counter(&t, "reapd_rounds_total", "Rounds of selection that chose victims.", m->rounds);
+	counter(&t, "reapd_watchdog_kills_total",
+		"Of the kills, those the watchdog made while the main loop was stuck.",
+		m->watchdog_kills);
 	histogram(&t, "reapd_kill_to_exit_seconds", "Time from SIGKILL to the victim's death.",
 		  &m->kill_to_exit);
 	histogram(&t, "reapd_reap_seconds", "Time spent in process_mrelease.", &m->reap);

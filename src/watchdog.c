@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -27,11 +28,15 @@ struct watchdog {
 	_Atomic uint64_t busy_since; /* when the loop woke; 0 while it waits */
 	atomic_ulong kills;
 
-	pthread_mutex_t lock; /* guards the four below */
+	pthread_mutex_t lock; /* guards the fields up to kept_dropped */
 	struct decide_params params;
 	unsigned max_victims;
 	unsigned kill_timeout_ms;
 	bool reap;
+	struct watchdog_kill kept[WATCHDOG_KEPT]; /* ring of kills for the loop */
+	size_t kept_first, kept_n;
+	unsigned long kept_dropped;
+	int efd; /* readable while kept_n > 0 */
 
 	/* The thread only. */
 	struct domain *domain;
@@ -64,28 +69,62 @@ void watchdog_busy(void *ctx, bool busy)
 	}
 }
 
-/* Waits for the victims' pidfds to report death, up to the kill timeout. */
-static void wait_for_deaths(struct watchdog *w, size_t n, unsigned timeout_ms)
+/*
+ * Waits for the victims' pidfds to report death, up to the kill timeout, and
+ * notes in @dead[i] (CLOCK_MONOTONIC µs) when each was seen dead, 0 if not.
+ */
+static void wait_for_deaths(struct watchdog *w, size_t n, unsigned timeout_ms, uint64_t *dead)
 {
 	uint64_t deadline = now_usec() + (uint64_t)timeout_ms * USEC_PER_MSEC;
 	struct pollfd pfd[64];
-	size_t m = 0;
+	size_t idx[64], m = 0;
 
-	for (size_t i = 0; i < n && m < 64; i++)
-		if (w->pidfds[i] >= 0)
+	for (size_t i = 0; i < n; i++) {
+		dead[i] = 0;
+		if (w->pidfds[i] >= 0 && m < 64) {
+			idx[m] = i;
 			pfd[m++] = (struct pollfd){.fd = w->pidfds[i], .events = POLLIN};
+		}
+	}
 	while (m > 0) {
 		uint64_t now = now_usec();
 		size_t alive = 0;
 
 		if (now >= deadline || poll(pfd, m, (int)((deadline - now) / 1000 + 1)) < 0)
 			break;
-		for (size_t i = 0; i < m; i++)
-			if (!(pfd[i].revents & POLLIN))
+		now = now_usec();
+		for (size_t i = 0; i < m; i++) {
+			if (pfd[i].fd < 0)
+				continue;
+			if (!(pfd[i].revents & POLLIN)) {
 				alive++;
+				continue;
+			}
+			if (!dead[idx[i]])
+				dead[idx[i]] = now;
+			pfd[i].fd = -1; /* poll ignores it from now on */
+		}
 		if (alive == 0)
 			break;
 	}
+}
+
+/* Keeps @k for the loop and wakes it (when it runs again). */
+static void keep(struct watchdog *w, const struct watchdog_kill *k)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->lock);
+	if (w->kept_n == WATCHDOG_KEPT) {
+		w->kept_first = (w->kept_first + 1) % WATCHDOG_KEPT;
+		w->kept_n--;
+		w->kept_dropped++;
+	}
+	w->kept[(w->kept_first + w->kept_n) % WATCHDOG_KEPT] = *k;
+	w->kept_n++;
+	pthread_mutex_unlock(&w->lock);
+	if (write(w->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn_errno(-errno, "watchdog: cannot wake the main loop");
 }
 
 /* The loop is stuck: decide, choose and kill as a round would. */
@@ -98,6 +137,8 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	unsigned max_victims, kill_timeout_ms;
 	bool reap;
 	int n, chosen, r;
+	uint64_t scan_start, scan_usec, signal_mono[64], dead[64];
+	struct watchdog_kill kills[64];
 
 	pthread_mutex_lock(&w->lock);
 	params = w->params;
@@ -114,6 +155,7 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	}
 	if (!decide(&params, &m, 0, 0, &dec))
 		return;
+	scan_start = now_usec();
 	n = proctab_scan(w->pt, dec.min_adj, &cands);
 	if (n < 0) {
 		log_warn_errno(n, "watchdog: cannot scan processes");
@@ -125,7 +167,10 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		.max_victims = max_victims,
 		.self = w->cfg.self,
 	};
+	if (pp.max_victims > 64)
+		pp.max_victims = 64; /* the rest waits for the next look, 250 ms on */
 	chosen = policy_select(&pp, cands, (size_t)n, proctab_load, w->pt, w->work, w->victims);
+	scan_usec = now_usec() - scan_start;
 	if (chosen <= 0) {
 		log_warn("watchdog: the main loop has been stuck for %llu ms with %llu MiB "
 			 "available, and nothing is left to kill",
@@ -135,7 +180,9 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	}
 	for (int i = 0; i < chosen; i++) {
 		const struct candidate *c = &cands[w->victims[i]];
+		struct watchdog_kill *k = &kills[i];
 		int fd = sys_pidfd_open(c->pid);
+		uint64_t t;
 
 		w->pidfds[i] = -1;
 		if (fd < 0)
@@ -144,18 +191,51 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			close(fd);
 			continue;
 		}
-		r = reap ? sys_process_mrelease(fd) : -EOPNOTSUPP;
+		signal_mono[i] = now_usec();
+		*k = (struct watchdog_kill){
+			.time_usec = realtime_usec(),
+			.pid = c->pid,
+			.uid = c->uid,
+			.adj = c->adj,
+			.eff_adj = c->eff_adj,
+			.reason = dec.reason,
+			.size_kib = c->size_kib,
+			.anon_kib = c->anon_kib,
+			.target_kib = dec.target_kib,
+			.kill_to_exit_usec = -1,
+			.reap_usec = -1,
+			.scan_usec = scan_usec,
+			.scanned = proctab_seen(w->pt),
+			.stuck_usec = stuck_usec,
+		};
+		memcpy(k->comm, c->comm, sizeof(k->comm));
+		if (reap) {
+			t = now_usec();
+			r = sys_process_mrelease(fd);
+			k->reaped = r == 0;
+			k->reap_error = r;
+			if (r == 0)
+				k->reap_usec = (int64_t)(now_usec() - t);
+		}
 		w->pidfds[i] = fd;
 		atomic_fetch_add(&w->kills, 1);
 		log_warn("watchdog: the main loop has been stuck for %llu ms; killed pid %d (%s), "
 			 "uid %u, adj %d, %s: %.1f MiB%s",
 			 (unsigned long long)(stuck_usec / 1000), (int)c->pid, c->comm,
 			 (unsigned)c->uid, c->adj, kill_reason_name(dec.reason),
-			 (double)c->size_kib / 1024.0, r == 0 ? "; reaped" : "");
+			 (double)c->size_kib / 1024.0, k->reaped ? "; reaped" : "");
 	}
-	wait_for_deaths(w, (size_t)chosen, kill_timeout_ms);
-	for (int i = 0; i < chosen; i++)
+	wait_for_deaths(w, (size_t)chosen, kill_timeout_ms, dead);
+	for (int i = 0; i < chosen; i++) {
+		if (w->pidfds[i] < 0)
+			continue;
+		if (dead[i]) {
+			kills[i].exited = true;
+			kills[i].kill_to_exit_usec = (int64_t)(dead[i] - signal_mono[i]);
+		}
+		keep(w, &kills[i]);
 		w->pidfds[i] = safe_close(w->pidfds[i]);
+	}
 }
 
 static void *watchdog_thread(void *arg)
@@ -195,6 +275,7 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		return -ENOMEM;
 	w->cfg = *cfg;
 	w->tfd = -1;
+	w->efd = -1;
 	pthread_mutex_init(&w->lock, NULL);
 	w->params = *params;
 	w->max_victims = cfg->max_victims;
@@ -220,7 +301,8 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		goto fail;
 	}
 	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (w->tfd < 0) {
+	w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->tfd < 0 || w->efd < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -238,16 +320,23 @@ fail:
 	return r;
 }
 
+void watchdog_stop(struct watchdog *w)
+{
+	if (!w || !w->started)
+		return;
+	atomic_store(&w->stop, true);
+	arm(w->tfd, 1); /* wakes the thread at once */
+	pthread_join(w->thread, NULL);
+	w->started = false;
+}
+
 void watchdog_free(struct watchdog *w)
 {
 	if (!w)
 		return;
-	if (w->started) {
-		atomic_store(&w->stop, true);
-		arm(w->tfd, 1); /* wakes the thread at once */
-		pthread_join(w->thread, NULL);
-	}
+	watchdog_stop(w);
 	safe_close(w->tfd);
+	safe_close(w->efd);
 	domain_free(w->domain);
 	proctab_free(w->pt);
 	policy_work_free(w->work);
@@ -271,4 +360,36 @@ void watchdog_set_params(struct watchdog *w, const struct decide_params *params,
 unsigned long watchdog_kills(struct watchdog *w)
 {
 	return atomic_load(&w->kills);
+}
+
+int watchdog_fd(const struct watchdog *w)
+{
+	return w->efd;
+}
+
+size_t watchdog_take(struct watchdog *w, struct watchdog_kill *out, size_t max,
+		     unsigned long *dropped)
+{
+	uint64_t count;
+	size_t n = 0;
+
+	pthread_mutex_lock(&w->lock);
+	if (read(w->efd, &count, sizeof(count)) < 0) {
+		/* nothing to clear: the fd is non-blocking and may be empty */
+	}
+	while (n < max && w->kept_n > 0) {
+		out[n++] = w->kept[w->kept_first];
+		w->kept_first = (w->kept_first + 1) % WATCHDOG_KEPT;
+		w->kept_n--;
+	}
+	if (w->kept_n > 0) {
+		count = 1;
+		if (write(w->efd, &count, sizeof(count)) < 0) {
+			/* the counter is already non-zero: the loop wakes again anyway */
+		}
+	}
+	*dropped = w->kept_dropped;
+	w->kept_dropped = 0;
+	pthread_mutex_unlock(&w->lock);
+	return n;
 }

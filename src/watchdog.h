@@ -36,9 +36,37 @@ struct watchdog_config {
 
 struct watchdog;
 
+/*
+ * A kill the watchdog made, kept until the loop takes it (watchdog_take) and
+ * reports it like its own: events, history, hooks, metrics.
+ */
+struct watchdog_kill {
+	uint64_t time_usec; /* CLOCK_REALTIME when the signal went out */
+	pid_t pid;
+	uid_t uid;
+	char comm[COMM_LEN];
+	int adj, eff_adj;
+	enum kill_reason reason;
+	uint64_t size_kib, anon_kib, target_kib;
+	bool exited; /* confirmed dead within the kill timeout */
+	bool reaped;
+	int reap_error;            /* 0, or -errno from process_mrelease */
+	int64_t kill_to_exit_usec; /* < 0: not seen dead */
+	int64_t reap_usec;         /* < 0: not reaped */
+	uint64_t scan_usec;
+	size_t scanned;
+	uint64_t stuck_usec; /* how long the loop had been stuck */
+};
+
+/* Kills kept for the loop at most; older ones are dropped (and counted) first. */
+#define WATCHDOG_KEPT 64
+
 /* Starts the thread. Returns 0 or -errno. */
 int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *params,
 		 struct watchdog **ret);
+
+/* Stops the thread (after a kill it is making); kills kept stay to be taken. */
+void watchdog_stop(struct watchdog *w);
 
 void watchdog_free(struct watchdog *w);
 
@@ -51,3 +79,14 @@ void watchdog_busy(void *ctx, bool busy);
 
 /* Processes the watchdog has killed. */
 unsigned long watchdog_kills(struct watchdog *w);
+
+/* An eventfd that becomes readable when kills wait for the loop. */
+int watchdog_fd(const struct watchdog *w);
+
+/*
+ * Moves up to @max waiting kills, oldest first, into @out and returns how
+ * many; *@dropped gets the number lost because the loop did not take them in
+ * time (more than WATCHDOG_KEPT while it was stuck).
+ */
+size_t watchdog_take(struct watchdog *w, struct watchdog_kill *out, size_t max,
+		     unsigned long *dropped);
