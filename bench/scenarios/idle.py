@@ -134,7 +134,7 @@ def start(ctx, sb, tmp, control):
     """Starts reapd and earlyoom side by side; returns {name: Popen}."""
     procs = {}
     procs["reapd"] = sb.spawn(
-        [ctx.reapd, "--scope", "system", "--dry-run", "--control", control,
+        [ctx.reapd, "--config", "none", "--scope", "system", "--dry-run", "--control", control,
          "--events", os.path.join(tmp, "events.json")],
         [sb.memcg("reapd")])
     if ctx.earlyoom:

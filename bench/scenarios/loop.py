@@ -57,7 +57,7 @@ def one(ctx, mode, size_mib):
         victim = sb.spawn([ctx.memhog, "--size", size_mib, "--adj", 1000, "--name", "victim"],
                           [cg], ready="ready", timeout=300)
         sock, events = os.path.join(tmp, "control"), os.path.join(tmp, "events.json")
-        argv = [ctx.reapd, "--scope", cg, "--mem-min", "10%", "--control", sock,
+        argv = [ctx.reapd, "--config", "none", "--scope", cg, "--mem-min", "10%", "--control", sock,
                 "--events", events] + (["--sync-reap"] if mode == "sync" else [])
         sb.spawn(argv, [home])
         if not sandbox.wait_until(lambda: os.path.exists(sock), 10):

@@ -246,7 +246,7 @@ def cgroup_run(ctx, mode, tmp, i):
         log = os.path.join(tmp, f"cg-reapd-{i}.log")
         if mode == "reapd":
             # reapd itself sits outside the box, so it neither counts in it nor can be chosen.
-            d = sb.spawn(logged_cmd(log, [ctx.reapd, "--scope", box, "--mem-min", "10%",
+            d = sb.spawn(logged_cmd(log, [ctx.reapd, "--config", "none", "--scope", box, "--mem-min", "10%",
                                           "--events", events, "--control",
                                           os.path.join(tmp, f"cg-control-{i}")]),
                          [sb.memcg("daemon")])
@@ -437,7 +437,7 @@ def daemon_argv(ctx, daemon, tmp, i, dry):
     """The daemon's command line with the shared threshold; returns (argv, events file or None)."""
     if daemon == "reapd":
         events = os.path.join(tmp, f"sys-events-{i}.json")
-        argv = [ctx.reapd, "--mem-min", f"{THRESHOLD_PCT}%", "--swap-min", "100%",
+        argv = [ctx.reapd, "--config", "none", "--mem-min", f"{THRESHOLD_PCT}%", "--swap-min", "100%",
                 "--min-adj", 1000, "--events", events,
                 "--control", os.path.join(tmp, f"sys-control-{i}")]
         return argv + (["--dry-run"] if dry else []), events

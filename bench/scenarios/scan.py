@@ -110,7 +110,7 @@ def read_events(path):
 def run_reapd(ctx, sb, cg, tmp, name, opts, keep):
     """Runs one dry-run reapd for 1 + keep rounds; returns them."""
     events, log = os.path.join(tmp, f"{name}.json"), os.path.join(tmp, f"{name}.log")
-    argv = [ctx.reapd, "--scope", "system", "--dry-run", "--mem-min", "99%",
+    argv = [ctx.reapd, "--config", "none", "--scope", "system", "--dry-run", "--mem-min", "99%",
             "--max-victims", 1, "--control", os.path.join(tmp, f"{name}.ctl"),
             "--events", events] + opts
     # The sandbox discards stderr; this inner shell keeps reapd's log, then becomes reapd.
