@@ -677,38 +677,16 @@ static size_t report_watchdog_kills(struct daemon *d)
 		log_warn("watchdog: %lu earlier kills were not reported (more than %d while the "
 			 "loop was stuck)", dropped, WATCHDOG_KEPT);
 	for (size_t i = 0; i < n; i++) {
-		const struct watchdog_kill *k = &kills[i];
-		struct kill_event ev = {
-			.time_usec = k->time_usec,
-			.pid = k->pid,
-			.comm = k->comm,
-			.uid = k->uid,
-			.oom_score_adj = k->adj,
-			.effective_adj = k->eff_adj,
-			.reason = kill_reason_name(k->reason),
-			.scope = domain_name(d->domain),
-			.size_kib = k->size_kib,
-			.anon_kib = k->anon_kib,
-			.target_kib = k->target_kib,
-			.exited = k->exited,
-			.reaped = k->reaped,
-			.reap_error = k->reap_error,
-			.kill_to_exit_usec = k->kill_to_exit_usec,
-			.reap_usec = k->reap_usec,
-			.reaped_kib = k->reaped ? k->anon_kib : 0,
-			.freed_kib = k->exited ? k->size_kib : 0,
-			.scan_usec = k->scan_usec,
-			.scanned = k->scanned,
-			.watchdog = true,
-		};
+		struct kill_event *ev = &kills[i].ev;
 
-		if (k->exited)
-			log_info("watchdog: pid %d (%s) exited %.1f ms after its SIGKILL", (int)k->pid,
-				 k->comm, (double)k->kill_to_exit_usec / 1000.0);
+		ev->scope = domain_name(d->domain);
+		if (ev->exited)
+			log_info("watchdog: pid %d (%s) exited %.1f ms after its SIGKILL", (int)ev->pid,
+				 ev->comm, (double)ev->kill_to_exit_usec / 1000.0);
 		else
 			log_warn("watchdog: pid %d (%s) was not seen dead within the kill timeout",
-				 (int)k->pid, k->comm);
-		on_kill_event(d, &ev);
+				 (int)ev->pid, ev->comm);
+		on_kill_event(d, ev);
 	}
 	return n;
 }

@@ -100,8 +100,7 @@ static void wait_for_deaths(struct watchdog *w, size_t n, unsigned timeout_ms, u
 				alive++;
 				continue;
 			}
-			if (!dead[idx[i]])
-				dead[idx[i]] = now;
+			dead[idx[i]] = now;
 			pfd[i].fd = -1; /* poll ignores it from now on */
 		}
 		if (alive == 0)
@@ -192,13 +191,13 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			continue;
 		}
 		signal_mono[i] = now_usec();
-		*k = (struct watchdog_kill){
+		k->ev = (struct kill_event){
 			.time_usec = realtime_usec(),
 			.pid = c->pid,
 			.uid = c->uid,
-			.adj = c->adj,
-			.eff_adj = c->eff_adj,
-			.reason = dec.reason,
+			.oom_score_adj = c->adj,
+			.effective_adj = c->eff_adj,
+			.reason = kill_reason_name(dec.reason),
 			.size_kib = c->size_kib,
 			.anon_kib = c->anon_kib,
 			.target_kib = dec.target_kib,
@@ -206,16 +205,18 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			.reap_usec = -1,
 			.scan_usec = scan_usec,
 			.scanned = proctab_seen(w->pt),
-			.stuck_usec = stuck_usec,
+			.watchdog = true,
 		};
 		memcpy(k->comm, c->comm, sizeof(k->comm));
 		if (reap) {
 			t = now_usec();
 			r = sys_process_mrelease(fd);
-			k->reaped = r == 0;
-			k->reap_error = r;
-			if (r == 0)
-				k->reap_usec = (int64_t)(now_usec() - t);
+			k->ev.reap_error = r;
+			if (r == 0) {
+				k->ev.reaped = true;
+				k->ev.reap_usec = (int64_t)(now_usec() - t);
+				k->ev.reaped_kib = c->anon_kib;
+			}
 		}
 		w->pidfds[i] = fd;
 		atomic_fetch_add(&w->kills, 1);
@@ -223,15 +224,16 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			 "uid %u, adj %d, %s: %.1f MiB%s",
 			 (unsigned long long)(stuck_usec / 1000), (int)c->pid, c->comm,
 			 (unsigned)c->uid, c->adj, kill_reason_name(dec.reason),
-			 (double)c->size_kib / 1024.0, k->reaped ? "; reaped" : "");
+			 (double)c->size_kib / 1024.0, k->ev.reaped ? "; reaped" : "");
 	}
 	wait_for_deaths(w, (size_t)chosen, kill_timeout_ms, dead);
 	for (int i = 0; i < chosen; i++) {
 		if (w->pidfds[i] < 0)
 			continue;
 		if (dead[i]) {
-			kills[i].exited = true;
-			kills[i].kill_to_exit_usec = (int64_t)(dead[i] - signal_mono[i]);
+			kills[i].ev.exited = true;
+			kills[i].ev.kill_to_exit_usec = (int64_t)(dead[i] - signal_mono[i]);
+			kills[i].ev.freed_kib = kills[i].ev.size_kib;
 		}
 		keep(w, &kills[i]);
 		w->pidfds[i] = safe_close(w->pidfds[i]);
@@ -378,7 +380,9 @@ size_t watchdog_take(struct watchdog *w, struct watchdog_kill *out, size_t max,
 		/* nothing to clear: the fd is non-blocking and may be empty */
 	}
 	while (n < max && w->kept_n > 0) {
-		out[n++] = w->kept[w->kept_first];
+		out[n] = w->kept[w->kept_first];
+		out[n].ev.comm = out[n].comm;
+		n++;
 		w->kept_first = (w->kept_first + 1) % WATCHDOG_KEPT;
 		w->kept_n--;
 	}

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "decide.h"
+#include "events.h"
 #include "policy.h"
 
 struct watchdog_config {
@@ -41,21 +42,8 @@ struct watchdog;
  * reports it like its own: events, history, hooks, metrics.
  */
 struct watchdog_kill {
-	uint64_t time_usec; /* CLOCK_REALTIME when the signal went out */
-	pid_t pid;
-	uid_t uid;
+	struct kill_event ev; /* .comm points into @comm; .scope is left to the taker */
 	char comm[COMM_LEN];
-	int adj, eff_adj;
-	enum kill_reason reason;
-	uint64_t size_kib, anon_kib, target_kib;
-	bool exited; /* confirmed dead within the kill timeout */
-	bool reaped;
-	int reap_error;            /* 0, or -errno from process_mrelease */
-	int64_t kill_to_exit_usec; /* < 0: not seen dead */
-	int64_t reap_usec;         /* < 0: not reaped */
-	uint64_t scan_usec;
-	size_t scanned;
-	uint64_t stuck_usec; /* how long the loop had been stuck */
 };
 
 /* Kills kept for the loop at most; older ones are dropped (and counted) first. */
@@ -84,8 +72,8 @@ unsigned long watchdog_kills(struct watchdog *w);
 int watchdog_fd(const struct watchdog *w);
 
 /*
- * Moves up to @max waiting kills, oldest first, into @out and returns how
- * many; *@dropped gets the number lost because the loop did not take them in
+ * Moves up to @max waiting kills, oldest first, into @out (each .ev.comm
+ * pointing at its own .comm) and returns how many; *@dropped gets the number lost because the loop did not take them in
  * time (more than WATCHDOG_KEPT while it was stuck).
  */
 size_t watchdog_take(struct watchdog *w, struct watchdog_kill *out, size_t max,
