@@ -148,6 +148,10 @@ static int answer_status(struct daemon *d, struct jsonw *w)
 	jsonw_kv_uint(w, "mem_min_kib", dec.mem_min_kib);
 	jsonw_kv_uint(w, "mem_low_kib", dec.mem_low_kib);
 	jsonw_kv_uint(w, "swap_min_kib", dec.swap_min_kib);
+	jsonw_kv_uint(w, "shmem_kib", m.shmem_kib);
+	/* Shared memory that fills the domain while no kill can free enough (0: none). */
+	jsonw_kv_uint(w, "unfreeable_kib", d->unfreeable_kib);
+	jsonw_kv_bool(w, "nothing_to_kill", d->backoff.active);
 	jsonw_object_end(w);
 	put_pressure(d, w);
 	jsonw_key(w, "pending");
@@ -233,7 +237,8 @@ static int answer_victims(struct daemon *d, size_t limit, struct jsonw *w)
 			c->skip = SKIP_BELOW_MIN;
 	}
 	struct policy_params pp = {.min_adj = dec.min_adj, .target_kib = dec.target_kib,
-				   .max_victims = d->cfg.max_victims, .self = d->self};
+				   .max_victims = d->cfg.max_victims, .self = d->self,
+				   .refine = daemon_refine_candidate};
 	chosen = policy_select(&pp, cands, (size_t)n, daemon_load_candidate, d, d->work,
 			       d->victims);
 	policy_rank(cands, (size_t)n, d->rank);
@@ -338,6 +343,9 @@ int daemon_format_metrics(struct daemon *d)
 		.total_kib = d->mem.total_kib,
 		.avail_kib = d->mem.avail_kib,
 		.swap_free_kib = d->mem.swap_free_kib,
+		.shmem_kib = d->mem.shmem_kib,
+		.unfreeable_kib = d->unfreeable_kib,
+		.respawn_holds = d->respawn.holds,
 		.pending_victims = killer_pending(d->killer),
 		.lmkd_registered = d->lmkd ? lmkd_registered(d->lmkd) : 0,
 		.killer = killer_stats(d->killer),

@@ -25,6 +25,7 @@
 #include "policy.h"
 #include "proctab.h"
 #include "reaper.h"
+#include "respawn.h"
 #include "source.h"
 #include "watchdog.h"
 #include "watermark.h"
@@ -80,6 +81,22 @@ struct daemon {
 	uint64_t credit_base_kib;
 	uint64_t credit_until_usec;
 
+	/*
+	 * Below the mark with nothing to kill: rounds wait for a change rather
+	 * than scan again every poll (see daemon_evaluate).
+	 */
+	struct {
+		bool active;
+		uint64_t scan_usec; /* when the fruitless round ran */
+		uint64_t avail_kib;
+		uint64_t last_pid; /* the newest pid on the machine then */
+		int min_adj;
+	} backoff;
+	int loadavg_fd;           /* /proc/loadavg: its last field is the newest pid */
+	uint64_t unfreeable_kib;  /* shared memory blocking the current episode (0: none) */
+	bool short_noted;         /* the episode has been logged */
+	struct respawn respawn;
+
 	char event_packet[2048];   /* a kill event for control subscribers */
 	char metrics_text[32768];  /* the Prometheus text of a metrics reply */
 };
@@ -89,6 +106,9 @@ void daemon_evaluate(struct daemon *d, unsigned fired);
 
 /* The policy's loader: proctab_load(), and our own victims marked pending. */
 int daemon_load_candidate(void *ctx, struct candidate *c);
+
+/* The policy's refiner: proctab_refine(), and command lines on hold marked respawning. */
+int daemon_refine_candidate(void *ctx, struct candidate *c);
 
 /* The memory of victims that MemAvailable does not show yet (system domain). */
 uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now);

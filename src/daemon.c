@@ -30,7 +30,13 @@
 #define FOLLOW_USEC          (3 * USEC_PER_SEC)
 /* MemAvailable lags a kill by up to ~10 s while per-CPU free lists drain. */
 #define CREDIT_USEC          (10 * USEC_PER_SEC)
-#define NOTHING_WARN_USEC    (10 * USEC_PER_SEC)
+#define NOTHING_WARN_USEC    (60 * USEC_PER_SEC)
+/* Nothing to kill: a rescan on a pressure event or a new process at most this often... */
+#define BACKOFF_MIN_USEC     (2 * USEC_PER_SEC)
+/* ...and in any case this often. */
+#define BACKOFF_MAX_USEC     (10 * USEC_PER_SEC)
+/* ...or at once when available memory falls by this (or 1/32 of the domain). */
+#define BACKOFF_STEP_KIB     (4 * 1024)
 #define STACK_PREFAULT_BYTES (64 * 1024)
 
 uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now)
@@ -54,6 +60,16 @@ int daemon_load_candidate(void *ctx, struct candidate *c)
 
 	if (r == 0 && c->skip == SKIP_NONE && killer_is_victim(d->killer, c->pid, c->start_time))
 		c->skip = SKIP_PENDING;
+	return r;
+}
+
+int daemon_refine_candidate(void *ctx, struct candidate *c)
+{
+	struct daemon *d = ctx;
+	int r = proctab_refine(d->pt, c);
+
+	if (r == 0 && c->skip == SKIP_NONE && respawn_held(&d->respawn, c->cmd_hash, now_usec()))
+		c->skip = SKIP_RESPAWN;
 	return r;
 }
 
@@ -85,10 +101,83 @@ static void warn_nothing_left(struct daemon *d, const struct decision *dec,
 	if (d->nothing_warned_usec && now - d->nothing_warned_usec < NOTHING_WARN_USEC)
 		return;
 	log_warn("%s: %llu MiB available, need %llu MiB more, but no process at adj >= %d is "
-		 "left to kill",
+		 "left whose death frees memory; waiting for a change",
 		 kill_reason_name(dec->reason), (unsigned long long)(m->avail_kib / 1024),
 		 (unsigned long long)(dec->target_kib / 1024), dec->min_adj);
 	d->nothing_warned_usec = now;
+}
+
+/*
+ * A round that cannot cover its target: say once per episode what is in
+ * the way, so an admin sees memory no kill frees instead of a kill chain.
+ */
+static void note_short(struct daemon *d, const struct decision *dec, const struct mem_state *m,
+		       uint64_t found_kib)
+{
+	if (found_kib >= dec->target_kib) {
+		d->unfreeable_kib = 0;
+		d->short_noted = false;
+		return;
+	}
+	d->unfreeable_kib = m->shmem_kib;
+	if (d->short_noted)
+		return;
+	d->short_noted = true;
+	log_warn("%s: need %llu MiB, the processes at adj >= %d free %llu MiB; %llu MiB of %s is "
+		 "shared memory (tmpfs, shm, memfd), which no kill frees, and the rest no "
+		 "candidate's death frees either",
+		 kill_reason_name(dec->reason), (unsigned long long)(dec->target_kib / 1024),
+		 dec->min_adj, (unsigned long long)(found_kib / 1024),
+		 (unsigned long long)(m->shmem_kib / 1024), domain_name(d->domain));
+}
+
+/* Reads the newest pid on the machine (the last field of /proc/loadavg), 0 if unknown. */
+static uint64_t newest_pid(struct daemon *d)
+{
+	char buf[128], *last;
+	uint64_t pid = 0;
+
+	if (d->loadavg_fd < 0 || pread_str(d->loadavg_fd, buf, sizeof(buf)) < 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = '\0';
+	last = strrchr(buf, ' ');
+	if (last)
+		pid = strtoull(last + 1, NULL, 10);
+	return pid;
+}
+
+/*
+ * Below the mark with nothing to kill, another scan finds the same nothing:
+ * rounds wait for a change.  A victim's death, available memory falling by
+ * a step, a reason that reaches lower adj, or the slow timer rescan at once;
+ * a pressure event or a new process on the machine rescans at most every
+ * BACKOFF_MIN_USEC.
+ */
+static bool backoff_holds(struct daemon *d, const struct decision *dec, const struct mem_state *m,
+			  unsigned fired, uint64_t now)
+{
+	uint64_t step = m->total_kib / 32 > BACKOFF_STEP_KIB ? m->total_kib / 32 : BACKOFF_STEP_KIB;
+	uint64_t since = now - d->backoff.scan_usec;
+
+	if (!d->backoff.active)
+		return false;
+	if ((fired & PRESSURE_AFTER_KILL) || since >= BACKOFF_MAX_USEC ||
+	    m->avail_kib + step <= d->backoff.avail_kib || dec->min_adj < d->backoff.min_adj)
+		return false;
+	if (since >= BACKOFF_MIN_USEC &&
+	    ((fired & ~(unsigned)PRESSURE_AFTER_KILL) || newest_pid(d) != d->backoff.last_pid))
+		return false;
+	return true;
+}
+
+static void enter_backoff(struct daemon *d, const struct decision *dec, const struct mem_state *m,
+			  uint64_t now)
+{
+	d->backoff.active = true;
+	d->backoff.scan_usec = now;
+	d->backoff.avail_kib = m->avail_kib;
+	d->backoff.min_adj = dec->min_adj;
+	d->backoff.last_pid = newest_pid(d);
 }
 
 /*
@@ -110,8 +199,11 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 		.target_kib = dec->target_kib,
 		.max_victims = cfg->max_victims,
 		.self = d->self,
+		.refine = daemon_refine_candidate,
 	};
-	struct kill_round round = {.reason = dec->reason, .target_kib = dec->target_kib};
+	struct kill_round round = {.reason = dec->reason, .target_kib = dec->target_kib,
+				   .charged_kib = m->charged_kib};
+	uint64_t found_kib = 0;
 	int n, chosen;
 
 	n = proctab_scan(d->pt, dec->min_adj, &cands);
@@ -123,15 +215,22 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 			       d->victims);
 	round.scan_usec = now_usec() - now;
 	round.scanned = proctab_seen(d->pt);
+	for (int i = 0; i < chosen; i++)
+		found_kib += cands[d->victims[i]].size_kib;
 	if (chosen <= 0) {
+		reapd_kill_path = 0;
 		warn_nothing_left(d, dec, m, now);
+		note_short(d, dec, m, found_kib);
+		enter_backoff(d, dec, m, now);
 	} else {
+		d->backoff.active = false;
 		if (d->credit_kib == 0)
 			d->credit_base_kib = m->avail_kib;
 		killer_kill(d->killer, &round, cands, d->victims, (size_t)chosen);
 		reapd_kill_path_rounds++;
 		reapd_kill_path = 0; /* the signals are out; what follows may take its time */
 		metrics_round(d->metrics, round.scan_usec);
+		note_short(d, dec, m, found_kib);
 		if (cfg->dry_run)
 			d->quiet_until_usec = now + USEC_PER_SEC +
 					      (uint64_t)cfg->kill_timeout_ms * USEC_PER_MSEC;
@@ -197,11 +296,16 @@ void daemon_evaluate(struct daemon *d, unsigned fired)
 	}
 
 	in_flight = killer_pending_kib(d->killer) + daemon_lag_credit(d, &d->mem, now);
-	if (decide(&d->params, &d->mem, fired, in_flight, &dec) && now >= d->quiet_until_usec)
+	if (!decide(&d->params, &d->mem, fired, in_flight, &dec)) {
+		d->backoff.active = false;
+		if (in_flight == 0)
+			note_short(d, &dec, &d->mem, dec.target_kib);
+		if (fired & ~(unsigned)PRESSURE_AFTER_KILL)
+			log_debug("pressure signal 0x%x, %llu KiB available: no kill", fired,
+				  (unsigned long long)d->mem.avail_kib);
+	} else if (now >= d->quiet_until_usec && !backoff_holds(d, &dec, &d->mem, fired, now)) {
 		run_round(d, &dec, &d->mem, now);
-	else if (fired & ~(unsigned)PRESSURE_AFTER_KILL)
-		log_debug("pressure signal 0x%x, %llu KiB available: no kill", fired,
-			  (unsigned long long)d->mem.avail_kib);
+	}
 	schedule_poll(d, poll_mark(d, &dec), rate, now_usec());
 	reapd_kill_path = 0;
 }
@@ -209,6 +313,23 @@ void daemon_evaluate(struct daemon *d, unsigned fired)
 static void on_poll(void *ctx)
 {
 	daemon_evaluate(ctx, 0);
+}
+
+/* A command line killed again and again without relief is held back (respawn.h). */
+static void note_respawn(struct daemon *d, const struct kill_event *ev)
+{
+	struct respawn_entry e;
+
+	if (!respawn_note(&d->respawn, ev->cmd_hash, ev->round_seq, ev->target_kib, ev->freed_kib,
+			  now_usec(), &e))
+		return;
+	log_warn("%s (uid %u) was killed in %u rounds within %llu s, freeing %.1f MiB of the "
+		 "%.1f MiB they needed: it comes back (a service restarted?) and its death does "
+		 "not relieve the pressure; not killing it for %llu s",
+		 ev->comm, (unsigned)ev->uid, e.rounds,
+		 (unsigned long long)((e.last_usec - e.first_usec) / USEC_PER_SEC + 1),
+		 (double)e.freed_kib / 1024.0, (double)e.needed_kib / 1024.0,
+		 (unsigned long long)(RESPAWN_HOLD_USEC / USEC_PER_SEC));
 }
 
 /* A victim's story is complete: write it everywhere it is wanted. */
@@ -233,6 +354,8 @@ static void on_kill_event(void *ctx, const struct kill_event *ev)
 	}
 	if (d->lmkd && !ev->dry_run)
 		lmkd_notify_kill(d->lmkd, ev->pid, ev->uid, ev->size_kib);
+	if (ev->exited && !ev->dry_run)
+		note_respawn(d, ev);
 	if (d->notifier)
 		notifier_kill(d->notifier, ev);
 	daemon_write_metrics(d);
@@ -290,9 +413,17 @@ static void on_victim_done(void *ctx, uint64_t freed_kib)
 	daemon_evaluate(d, killer_pending(d->killer) == 0 ? PRESSURE_AFTER_KILL : 0);
 }
 
+static int on_charged(void *ctx, uint64_t *ret_kib)
+{
+	struct daemon *d = ctx;
+
+	return domain_charged_kib(d->domain, ret_kib);
+}
+
 static const struct killer_ops killer_ops = {
 	.event = on_kill_event,
 	.done = on_victim_done,
+	.charged = on_charged,
 };
 
 static void on_source(void *ctx, uint32_t events)
@@ -809,6 +940,8 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 		log_warn_errno(r, "cannot log to syslog at %s; logging to stderr",
 			       d->cfg.syslog_socket);
 	d->sig_fd = -1;
+	d->loadavg_fd = -1;
+	respawn_init(&d->respawn);
 	d->proc_fd = open(d->cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->proc_fd < 0) {
 		r = usage_error(ret_usage, "proc-root", d->cfg.proc_root, strerror(errno));
@@ -816,6 +949,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	}
 	if ((r = open_domain(d, ret_usage)) < 0)
 		goto fail;
+	d->loadavg_fd = open_at(d->proc_fd, "loadavg", O_RDONLY);
 	if (d->cfg.events_path && (r = events_open(d->cfg.events_path, &d->events)) < 0) {
 		r = usage_error(ret_usage, "events", d->cfg.events_path, strerror(-r));
 		goto fail;
@@ -899,6 +1033,7 @@ void daemon_free(struct daemon *d)
 	domain_free(d->domain);
 	cgroup_roots_free(&d->roots);
 	safe_close(d->sig_fd);
+	safe_close(d->loadavg_fd);
 	safe_close(d->proc_fd);
 	loop_free(d->loop);
 	config_free(&d->cfg);

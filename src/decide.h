@@ -41,6 +41,8 @@ struct mem_state {
 	uint64_t swap_free_kib;
 	uint64_t free_kib; /* free, not merely reclaimable */
 	uint64_t file_kib; /* page cache that could be dropped */
+	uint64_t shmem_kib;   /* tmpfs, shm and memfd pages: no kill frees them */
+	uint64_t charged_kib; /* what kills can lower (domain_charged_kib()), for measuring */
 };
 
 #define DECIDE_MAX_LEVELS 6

@@ -180,6 +180,27 @@ static void cgroup_file_kib(struct domain *d, struct mem_state *m)
 		return;
 	(void)parse_keyed_u64(d->buf, v1 ? "total_shmem" : "shmem", &shmem);
 	m->file_kib = file > shmem ? (file - shmem) / 1024 : 0;
+	m->shmem_kib = shmem / 1024;
+}
+
+/* A cgroup's memory plus swap, from @usage (bytes) and the swap counter. */
+static int cgroup_charged_kib(struct domain *d, uint64_t usage, uint64_t *ret_kib)
+{
+	uint64_t swap = 0;
+
+	if (d->fds[CG_SWAP_USAGE] >= 0 && read_value(d, CG_SWAP_USAGE, &swap) == 0) {
+		if (d->kind == DOMAIN_CGROUP_V1) /* memsw: memory and swap together */
+			usage = swap > usage ? swap : usage;
+		else
+			usage += swap;
+	}
+	*ret_kib = usage / 1024;
+	return 0;
+}
+
+static uint64_t system_charged_kib(const struct meminfo *mi)
+{
+	return mi->anon_kib + mi->shmem_kib + (mi->swap_total_kib - mi->swap_free_kib);
 }
 
 static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_state *m)
@@ -220,7 +241,7 @@ static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_st
 		v1_swap(d, limit, usage, mi, m);
 	else
 		v2_swap(d, mi, m);
-	return 0;
+	return cgroup_charged_kib(d, usage, &m->charged_kib);
 }
 
 int domain_read(struct domain *d, struct mem_state *ret)
@@ -237,6 +258,8 @@ int domain_read(struct domain *d, struct mem_state *ret)
 		return -EINVAL;
 	m.free_kib = mi.free_kib;
 	m.file_kib = mi.file_kib;
+	m.shmem_kib = mi.shmem_kib;
+	m.charged_kib = system_charged_kib(&mi);
 	if (d->kind == DOMAIN_SYSTEM) {
 		m.total_kib = mi.total_kib;
 		m.avail_kib = mi.available_kib;
@@ -246,6 +269,27 @@ int domain_read(struct domain *d, struct mem_state *ret)
 		return r;
 	}
 	*ret = m;
+	return 0;
+}
+
+int domain_charged_kib(struct domain *d, uint64_t *ret_kib)
+{
+	struct meminfo mi;
+	uint64_t usage;
+	ssize_t n;
+	int r;
+
+	if (d->kind != DOMAIN_SYSTEM) {
+		if ((r = read_value(d, CG_USAGE, &usage)) < 0)
+			return r;
+		return cgroup_charged_kib(d, usage, ret_kib);
+	}
+	n = pread_str(d->meminfo_fd, d->buf, sizeof(d->buf));
+	if (n < 0 && n != -EOVERFLOW)
+		return (int)n;
+	if (parse_meminfo(d->buf, &mi) < 0)
+		return -EINVAL;
+	*ret_kib = system_charged_kib(&mi);
 	return 0;
 }
 

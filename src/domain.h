@@ -38,6 +38,15 @@ void domain_free(struct domain *d);
  */
 int domain_read(struct domain *d, struct mem_state *ret);
 
+/*
+ * Reads what the domain holds that a process's death gives back, to measure
+ * what a kill freed: a cgroup's usage (memory + swap when swap is accounted),
+ * or the system's anonymous memory, shared memory and swap in use
+ * (MemAvailable lags a kill by seconds; these do not).  Stores KiB in
+ * @ret_kib.  Returns 0 or -errno.
+ */
+int domain_charged_kib(struct domain *d, uint64_t *ret_kib);
+
 /* Returns the kind of domain. */
 enum domain_kind domain_kind(const struct domain *d);
 

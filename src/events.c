@@ -71,6 +71,9 @@ void events_put_fields(struct jsonw *w, const struct kill_event *ev)
 	jsonw_kv_string(w, "scope", ev->scope);
 	jsonw_kv_uint(w, "size_kib", ev->size_kib);
 	jsonw_kv_uint(w, "anon_kib", ev->anon_kib);
+	/* size_kib is the estimate of what the death frees; freed_kib what it did. */
+	jsonw_kv_uint(w, "estimated_kib", ev->size_kib);
+	jsonw_kv_uint(w, "shmem_kib", ev->shmem_kib);
 	jsonw_kv_uint(w, "target_kib", ev->target_kib);
 	jsonw_kv_bool(w, "dry_run", ev->dry_run);
 	jsonw_kv_bool(w, "exited", ev->exited);

@@ -36,6 +36,10 @@ struct kill_event {
 	uint64_t scan_usec; /* the round's scan and choice */
 	size_t scanned;
 	bool watchdog; /* killed by the watchdog thread while the loop was stuck */
+	uint64_t shmem_kib; /* shared memory it mapped, which its death does not free */
+	/* Not written out: for the respawn tracking. */
+	uint64_t cmd_hash;
+	uint64_t round_seq;
 };
 
 struct events;

@@ -13,6 +13,19 @@
 #include "sys.h"
 
 #define ID_SLOT_BITS 12 /* capacity is at most 4096 */
+#define ROUNDS_KEPT  16 /* rounds whose deaths are still being measured */
+
+/*
+ * What a round's deaths freed, measured: the domain's charged memory when
+ * the round began, less what it holds as each victim is confirmed dead.
+ * Victims of one round die together, so each is credited the drop not yet
+ * credited to the others; the round's sum is the drop itself.
+ */
+struct round_acct {
+	uint64_t seq;
+	uint64_t base_kib;
+	uint64_t credited_kib;
+};
 
 struct victim {
 	struct killer *k;
@@ -24,6 +37,7 @@ struct victim {
 	int pidfd;
 	struct candidate cand;
 	struct kill_round round;
+	uint64_t round_seq;
 	uint64_t submit_usec;
 	uint64_t submit_realtime_usec;
 	uint64_t exit_usec;
@@ -44,6 +58,8 @@ struct killer {
 	struct killer_stats stats;
 	struct loop_watch reaper_watch;
 	bool warned_full;
+	uint64_t round_seq;
+	struct round_acct accts[ROUNDS_KEPT];
 };
 
 static void on_reaper_result(void *ctx, uint32_t events);
@@ -121,6 +137,9 @@ static void fill_event(const struct victim *v, struct kill_event *ev)
 		.reap_usec = -1,
 		.scan_usec = v->round.scan_usec,
 		.scanned = v->round.scanned,
+		.shmem_kib = v->cand.shmem_kib,
+		.cmd_hash = v->cand.cmd_hash,
+		.round_seq = v->round_seq,
 	};
 }
 
@@ -160,6 +179,20 @@ void killer_free(struct killer *k)
 	free(k);
 }
 
+/* Measures what @v's death freed (see struct round_acct). */
+static uint64_t measure_freed(struct killer *k, const struct victim *v)
+{
+	struct round_acct *a = &k->accts[v->round_seq % ROUNDS_KEPT];
+	uint64_t now_kib, drop, freed;
+
+	if (!k->ops->charged || a->seq != v->round_seq || k->ops->charged(k->ctx, &now_kib) < 0)
+		return 0;
+	drop = a->base_kib > now_kib ? a->base_kib - now_kib : 0;
+	freed = drop > a->credited_kib ? drop - a->credited_kib : 0;
+	a->credited_kib += freed;
+	return freed;
+}
+
 /* Emits the event and the log line of a victim that is dead and whose reaper result is in. */
 static void finalize(struct victim *v)
 {
@@ -180,8 +213,7 @@ static void finalize(struct victim *v)
 	ev.reap_usec = res->reaped ? (int64_t)res->reap_usec : -1;
 	ev.reaped_kib = res->reaped_kib;
 	ev.thawed = res->thawed;
-	/* Everything private goes at exit; the reap only brought part of it back sooner. */
-	ev.freed_kib = v->cand.size_kib;
+	ev.freed_kib = measure_freed(k, v);
 
 	k->stats.freed_kib += ev.freed_kib;
 	if (res->reaped) {
@@ -191,17 +223,18 @@ static void finalize(struct victim *v)
 	k->ops->event(k->ctx, &ev);
 
 	if (res->reaped)
-		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms; "
-			 "reaped %.1f MiB in %.1f ms%s",
+		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
+			 "freed %.1f MiB; reaped %.1f MiB in %.1f ms%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
 			 ev.reason, mib(v->cand.size_kib), (double)exit_usec / 1000.0,
-			 mib(res->reaped_kib), (double)res->reap_usec / 1000.0,
+			 mib(ev.freed_kib), mib(res->reaped_kib), (double)res->reap_usec / 1000.0,
 			 res->thawed ? "; thawed" : "");
 	else
-		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms; "
-			 "not reaped (%s)%s",
+		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
+			 "freed %.1f MiB; not reaped (%s)%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
 			 ev.reason, mib(v->cand.size_kib), (double)exit_usec / 1000.0,
+			 mib(ev.freed_kib),
 			 !k->cfg.reap ? "--no-reap" : res->reap_error ? strerrorname_np(-res->reap_error)
 								      : "not tried",
 			 res->thawed ? "; thawed" : "");
@@ -331,6 +364,7 @@ static int kill_one(struct killer *k, struct victim *v, const struct kill_round 
 		.pidfd = pidfd,
 		.cand = *c,
 		.round = *round,
+		.round_seq = k->round_seq,
 		.submit_usec = now_usec(),
 		.submit_realtime_usec = realtime_usec(),
 	};
@@ -359,6 +393,9 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 {
 	int done = 0;
 
+	k->round_seq++;
+	k->accts[k->round_seq % ROUNDS_KEPT] = (struct round_acct){
+		.seq = k->round_seq, .base_kib = round->charged_kib};
 	for (size_t i = 0; i < n; i++) {
 		const struct candidate *c = &cands[victims[i]];
 		struct victim *v;

@@ -39,6 +39,12 @@ struct killer_ops {
 	void (*event)(void *ctx, const struct kill_event *ev);
 	/* A victim died or timed out: the caller may re-evaluate. */
 	void (*done)(void *ctx, uint64_t freed_kib);
+	/*
+	 * Reads what the domain holds that kills give back (domain_charged_kib),
+	 * to measure what each death freed.  Returns 0 or -errno; NULL: freed_kib
+	 * is not measured (stays 0).
+	 */
+	int (*charged)(void *ctx, uint64_t *ret_kib);
 };
 
 /*
@@ -63,6 +69,8 @@ struct kill_round {
 	uint64_t target_kib;
 	uint64_t scan_usec; /* time from the start of the scan to the victim choice */
 	size_t scanned;     /* processes the scan looked at */
+	/* The domain's charged memory when the round began (mem_state.charged_kib). */
+	uint64_t charged_kib;
 };
 
 /*

@@ -212,6 +212,14 @@ int metrics_format(const struct metrics *m, const struct metrics_gauges *g, char
 	gauge(&t, "reapd_memory_available_bytes", "Available memory in the domain.",
 	      g->avail_kib * 1024);
 	gauge(&t, "reapd_swap_free_bytes", "Free swap for the domain.", g->swap_free_kib * 1024);
+	gauge(&t, "reapd_shmem_bytes", "Shared memory (tmpfs, shm, memfd) in the domain.",
+	      g->shmem_kib * 1024);
+	gauge(&t, "reapd_unfreeable_bytes",
+	      "Shared memory filling the domain while no kill can free enough (0: none).",
+	      g->unfreeable_kib * 1024);
+	counter(&t, "reapd_respawn_holds_total",
+		"Command lines held back because their kills kept coming back without relief.",
+		g->respawn_holds);
 	gauge(&t, "reapd_pending_victims", "Victims signalled, not yet dead.", g->pending_victims);
 	gauge(&t, "reapd_lmkd_registered_processes", "Processes registered over the lmkd socket.",
 	      g->lmkd_registered);

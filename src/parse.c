@@ -231,6 +231,52 @@ int parse_proc_statm(const char *buf, struct proc_statm *ret)
 	return 0;
 }
 
+int parse_smaps_rollup(const char *buf, struct smaps_rollup *ret)
+{
+	struct smaps_rollup s = {0};
+	uint64_t clean = 0, dirty = 0;
+	bool anon = false, pc = false, pd = false, swap_pss = false;
+
+	for (const char *line = buf; *line; line = next_line(line)) {
+		const char *v;
+		int r = 0;
+
+		if ((v = line_value(line, KEY("Anonymous"))))
+			r = kib_value(v, &s.anon_kib), anon = true;
+		else if ((v = line_value(line, KEY("Private_Clean"))))
+			r = kib_value(v, &clean), pc = true;
+		else if ((v = line_value(line, KEY("Private_Dirty"))))
+			r = kib_value(v, &dirty), pd = true;
+		else if ((v = line_value(line, KEY("Swap"))))
+			r = kib_value(v, &s.swap_kib);
+		else if ((v = line_value(line, KEY("SwapPss"))))
+			r = kib_value(v, &s.swap_pss_kib), swap_pss = true;
+		if (r < 0)
+			return r;
+	}
+	if (!anon || !pc || !pd || clean > UINT64_MAX - dirty)
+		return -EINVAL;
+	if (!swap_pss) /* before Linux 4.14 */
+		s.swap_pss_kib = s.swap_kib;
+	s.private_kib = clean + dirty;
+	*ret = s;
+	return 0;
+}
+
+uint64_t smaps_freeable_kib(const struct smaps_rollup *s)
+{
+	/*
+	 * Anonymous counts pages shared copy-on-write in full; Private counts
+	 * unshared pages of every kind (file and shmem included).  Neither alone
+	 * is what a death frees, but the smaller of the two bounds it: the
+	 * private anonymous pages are in both.
+	 */
+	uint64_t anon = s->anon_kib < s->private_kib ? s->anon_kib : s->private_kib;
+	uint64_t swap = s->swap_pss_kib < s->swap_kib ? s->swap_pss_kib : s->swap_kib;
+
+	return anon + swap;
+}
+
 int parse_meminfo(const char *buf, struct meminfo *ret)
 {
 	struct meminfo mi = {0};
@@ -253,6 +299,8 @@ int parse_meminfo(const char *buf, struct meminfo *ret)
 			r = kib_value(v, &buffers);
 		else if ((v = line_value(line, KEY("Shmem"))))
 			r = kib_value(v, &shmem);
+		else if ((v = line_value(line, KEY("AnonPages"))))
+			r = kib_value(v, &mi.anon_kib);
 		else if ((v = line_value(line, KEY("SwapTotal"))))
 			r = kib_value(v, &mi.swap_total_kib), st = true;
 		else if ((v = line_value(line, KEY("SwapFree"))))
@@ -270,6 +318,7 @@ int parse_meminfo(const char *buf, struct meminfo *ret)
 	if (mi.available_kib > mi.total_kib)
 		mi.available_kib = mi.total_kib;
 	mi.file_kib = buffers + cached > shmem ? buffers + cached - shmem : 0;
+	mi.shmem_kib = shmem;
 	if (mi.swap_free_kib > mi.swap_total_kib)
 		return -EINVAL;
 	*ret = mi;

@@ -57,6 +57,28 @@ struct proc_statm {
 /* Parses /proc/<pid>/statm. Returns 0 or -EINVAL. */
 int parse_proc_statm(const char *buf, struct proc_statm *ret);
 
+/* The fields of /proc/<pid>/smaps_rollup that tell what a process's death frees. */
+struct smaps_rollup {
+	uint64_t anon_kib;    /* Anonymous: anonymous pages mapped, shared or not */
+	uint64_t private_kib; /* Private_Clean + Private_Dirty: pages no other process maps */
+	uint64_t swap_kib;
+	uint64_t swap_pss_kib; /* SwapPss: swap shared with others counted in proportion */
+};
+
+/*
+ * Parses /proc/<pid>/smaps_rollup.  Returns 0, or -EINVAL when Anonymous or
+ * the Private lines are missing or malformed.
+ */
+int parse_smaps_rollup(const char *buf, struct smaps_rollup *ret);
+
+/*
+ * The memory a process's death frees, from its rollup: anonymous memory no
+ * other process maps (a page shared copy-on-write with a parent or child is
+ * freed only when the last of them dies; file and shmem pages stay), and its
+ * share of swap.  Returns KiB.
+ */
+uint64_t smaps_freeable_kib(const struct smaps_rollup *s);
+
 struct meminfo {
 	uint64_t total_kib;
 	uint64_t free_kib;
@@ -64,6 +86,8 @@ struct meminfo {
 	uint64_t swap_total_kib;
 	uint64_t swap_free_kib;
 	uint64_t file_kib; /* Buffers + Cached - Shmem: page cache that can be dropped */
+	uint64_t anon_kib;  /* AnonPages: anonymous memory mapped by processes */
+	uint64_t shmem_kib; /* Shmem: tmpfs, shm and memfd pages, which no kill frees */
 };
 
 /*

@@ -27,6 +27,8 @@ static const char *const skip_names[SKIP_REASON_COUNT] = {
 	[SKIP_PENDING] = "pending",
 	[SKIP_GONE] = "gone",
 	[SKIP_EMPTY] = "empty",
+	[SKIP_LITTLE] = "frees-little",
+	[SKIP_RESPAWN] = "respawning",
 };
 
 const char *skip_reason_name(enum skip_reason r)
@@ -203,6 +205,39 @@ static size_t covering_prefix(const struct candidate *cands, const uint32_t *v, 
 	return n;
 }
 
+/*
+ * Takes the loaded candidates of one bucket, @v[0..n) largest first, until
+ * the target is covered: each is refined first, and kept only if its death
+ * frees enough.  Compacts the kept ones to the front of @v, largest first,
+ * adds their sizes to @found and returns their number.
+ */
+static size_t take_bucket(const struct policy_params *p, struct candidate *cands, uint32_t *v,
+			  size_t n, void *ctx, uint64_t *found)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n && *found < p->target_kib; i++) {
+		struct candidate *c = &cands[v[i]];
+
+		if (p->refine && !c->refined) {
+			if (p->refine(ctx, c) < 0 && c->skip == SKIP_NONE)
+				c->skip = SKIP_GONE;
+			c->refined = true;
+		}
+		if (c->skip != SKIP_NONE)
+			continue;
+		if (c->size_kib < POLICY_MIN_FREE_KIB) {
+			c->skip = c->size_kib ? SKIP_LITTLE : SKIP_EMPTY;
+			continue;
+		}
+		v[kept++] = v[i];
+		*found += c->size_kib;
+	}
+	/* Refining may have shrunk some: largest first again. */
+	sort_by_size(cands, v, kept);
+	return kept;
+}
+
 int policy_select(const struct policy_params *p, struct candidate *cands, size_t n,
 		  policy_load_fn load, void *ctx, struct policy_work *w, uint32_t *ret_victims)
 {
@@ -240,9 +275,10 @@ int policy_select(const struct policy_params *p, struct candidate *cands, size_t
 				continue;
 			}
 			w->chosen[n_chosen++] = idx;
-			found += c->size_kib;
 		}
 		sort_by_size(cands, w->chosen + first, n_chosen - first);
+		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx,
+					       &found);
 	}
 
 	/* First round: the prefix, in bucket order, that covers the target. */

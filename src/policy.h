@@ -25,6 +25,8 @@
 #define ADJ_MAX          1000
 #define ADJ_PREFER_SHIFT 300
 #define COMM_LEN         16
+/* A death that frees less than this cannot relieve pressure: not worth a kill. */
+#define POLICY_MIN_FREE_KIB 1024
 
 /* Why a candidate is not eligible; SKIP_NONE means it may be chosen. */
 enum skip_reason {
@@ -39,6 +41,8 @@ enum skip_reason {
 	SKIP_PENDING,     /* killed by us, not yet confirmed dead */
 	SKIP_GONE,        /* vanished while being read */
 	SKIP_EMPTY,       /* nothing to free */
+	SKIP_LITTLE,      /* its death frees less than POLICY_MIN_FREE_KIB (memory shared with others) */
+	SKIP_RESPAWN,     /* a respawn of a command line whose kills did not relieve the pressure */
 	SKIP_REASON_COUNT
 };
 
@@ -52,9 +56,19 @@ struct candidate {
 	bool loaded;     /* the loader has filled the fields below */
 	uint8_t skip;    /* enum skip_reason */
 	uid_t uid;
+	bool refined;   /* the refiner has looked at what its death really frees */
+	pid_t ppid;
 	uint64_t start_time; /* clock ticks after boot, from /proc/<pid>/stat */
-	uint64_t size_kib;   /* what a kill frees: anon + swap + shmem */
-	uint64_t anon_kib;
+	/*
+	 * The estimate of what its death frees: anonymous memory and swap; once
+	 * refined, less what it shares with other processes (copy-on-write).
+	 * Shared memory (tmpfs, shm, memfd) is never counted: it outlives the
+	 * process.
+	 */
+	uint64_t size_kib;
+	uint64_t anon_kib;  /* RssAnon: anonymous memory mapped, shared or not */
+	uint64_t shmem_kib; /* RssShmem: shared memory mapped, which its death does not free */
+	uint64_t cmd_hash;  /* of uid and command line, set by the refiner (0: unknown) */
 	char comm[COMM_LEN];
 };
 
@@ -90,6 +104,14 @@ struct policy_params {
 	uint64_t target_kib;  /* memory this round must free */
 	size_t max_victims;   /* at most this many victims */
 	pid_t self;           /* never chosen */
+	/*
+	 * Called (with the loader's ctx) for a loaded candidate just before the
+	 * walk would choose it, at most once: may lower size_kib to what its
+	 * death really frees and set skip.  A refiner may cost more than the
+	 * loader, so it runs for the few candidates the walk takes, not for
+	 * whole buckets.  NULL: sizes stay as loaded.
+	 */
+	policy_load_fn refine;
 };
 
 /* Scratch space for policy_select(), sized once at start-up. */

@@ -338,8 +338,11 @@ int proctab_load(void *ctx, struct candidate *c)
 		memcpy(c->comm, st.comm, len);
 		c->comm[len] = '\0';
 	}
+	c->ppid = st.ppid;
 	c->anon_kib = ss.rss_anon_kib;
-	c->size_kib = ss.rss_anon_kib + ss.swap_kib + ss.rss_shmem_kib;
+	c->shmem_kib = ss.rss_shmem_kib;
+	/* Shared memory outlives its mappers; copy-on-write sharing is the refiner's to find. */
+	c->size_kib = ss.rss_anon_kib + ss.swap_kib;
 
 	if (st.flags & PF_KTHREAD_FLAG)
 		c->skip = SKIP_KTHREAD;
@@ -348,6 +351,71 @@ int proctab_load(void *ctx, struct candidate *c)
 		c->skip = SKIP_DYING;
 	else if (!ss.has_mm)
 		c->skip = SKIP_EMPTY;
+	return 0;
+}
+
+/*
+ * True when @c may share anonymous memory copy-on-write with another
+ * process: it has children, or its parent has its name (forked, not
+ * exec'd).  Only then is smaps_rollup worth its cost, which grows with the
+ * process's size (page tables are walked: about 13 µs per MiB measured).
+ */
+static bool may_share(struct proctab *pt, const struct candidate *c)
+{
+	char path[48], buf[COMM_LEN + 2];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/task/%d/children", (int)c->pid, (int)c->pid);
+	n = read_at(pt->proc_fd, path, buf, sizeof(buf));
+	if (n > 0 || n == -EOVERFLOW)
+		return true;
+	if (c->ppid <= 1)
+		return false;
+	snprintf(path, sizeof(path), "%d/comm", (int)c->ppid);
+	n = read_at(pt->proc_fd, path, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	if (buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return strncmp(buf, c->comm, COMM_LEN) == 0;
+}
+
+/* FNV-1a over @len bytes, continuing from @h. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+int proctab_refine(void *ctx, struct candidate *c)
+{
+	struct proctab *pt = ctx;
+	struct smaps_rollup sr;
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, &c->uid, sizeof(c->uid));
+	ssize_t n;
+
+	/* Who it is, beyond its pid: a respawned service has the same command line. */
+	n = read_pid_file(pt, c->pid, "cmdline", pt->status, STATUS_BUF);
+	if (n == -ENOENT || n == -ESRCH)
+		return -ESRCH;
+	if (n > 0 || n == -EOVERFLOW)
+		h = fnv1a(h, pt->status, n > 0 ? (size_t)n : STATUS_BUF - 1);
+	else
+		h = fnv1a(h, c->comm, strnlen(c->comm, COMM_LEN));
+	c->cmd_hash = h ? h : 1;
+
+	if (!may_share(pt, c))
+		return 0;
+	n = read_pid_file(pt, c->pid, "smaps_rollup", pt->status, STATUS_BUF);
+	if (n == -ENOENT || n == -ESRCH)
+		return -ESRCH;
+	if ((n < 0 && n != -EOVERFLOW) || parse_smaps_rollup(pt->status, &sr) < 0)
+		return 0; /* no rollup (old kernel, no access): the estimate stays as loaded */
+	if (smaps_freeable_kib(&sr) < c->size_kib)
+		c->size_kib = smaps_freeable_kib(&sr);
 	return 0;
 }
 

@@ -65,6 +65,16 @@ int proctab_grow(struct proctab *pt);
 int proctab_load(void *ctx, struct candidate *c);
 
 /*
+ * The policy's refiner (policy_params.refine; @ctx is the proctab), for a
+ * loaded candidate the walk is about to take: hashes its uid and command
+ * line into @c->cmd_hash and, when it may share anonymous memory
+ * copy-on-write (it has children, or its parent has its name), lowers
+ * @c->size_kib to what smaps_rollup shows its death frees.  Returns 0, or
+ * -ESRCH when the process is gone.
+ */
+int proctab_refine(void *ctx, struct candidate *c);
+
+/*
  * Checks that the process now behind @c->pid is the one that was scanned:
  * its start time is unchanged.  Call it after pinning the pid with a pidfd.
  * Returns 0 when it is, -ESTALE when the pid was reused, -ESRCH when the

@@ -60,33 +60,36 @@ static struct job take_job(struct reaper *r)
 	return j;
 }
 
-/* Reads the victim's remaining anonymous memory (statm resident - shared). Returns KiB or -errno. */
-static int64_t anon_left_kib(struct reaper *r, pid_t pid)
+int64_t reaper_anon_kib(int proc_fd, pid_t pid)
 {
 	char path[32], buf[128];
 	struct proc_statm sm;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%d/statm", (int)pid);
-	n = read_at(r->cfg.proc_fd, path, buf, sizeof(buf));
+	n = read_at(proc_fd, path, buf, sizeof(buf));
 	if (n < 0)
 		return n;
 	if (parse_proc_statm(buf, &sm) < 0)
 		return -EINVAL;
+	/* statm's shared is file and shmem pages: the rest of resident is anonymous. */
 	return (int64_t)((sm.resident > sm.shared ? sm.resident - sm.shared : 0) *
 			 (uint64_t)(sysconf(_SC_PAGESIZE) / 1024));
 }
 
 static void do_reap(struct reaper *r, const struct job *j, struct reaper_result *res)
 {
-	uint64_t start = now_usec();
+	uint64_t start;
 	int err = 0;
-	int64_t left;
+	int64_t before, left;
 
 	if (atomic_load(&r->no_mrelease)) {
 		res->reap_error = -ENOSYS;
 		return;
 	}
+	/* What the reap releases is measured on the victim, not taken from the scan. */
+	before = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
+	start = now_usec();
 	for (int i = 0; i < MRELEASE_TRIES; i++) {
 		err = sys_process_mrelease(j->req.pidfd);
 		/* EAGAIN: the mm was busy (mmap lock, notifiers); it usually clears at once. */
@@ -101,10 +104,12 @@ static void do_reap(struct reaper *r, const struct job *j, struct reaper_result 
 	res->reaped = err == 0;
 	if (!res->reaped)
 		return;
-	left = anon_left_kib(r, j->req.pid);
-	if (left < 0 || (uint64_t)left > j->req.anon_kib)
+	if (before <= 0)
+		return; /* not measured: reaped_kib stays 0 */
+	left = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
+	if (left < 0)
 		left = 0; /* gone already: the reap released all of it */
-	res->reaped_kib = j->req.anon_kib - (uint64_t)left;
+	res->reaped_kib = left < before ? (uint64_t)(before - left) : 0;
 }
 
 static void run_job(struct reaper *r, const struct job *j)

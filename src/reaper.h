@@ -32,7 +32,7 @@ struct reaper_request {
 	int pidfd; /* the reaper takes ownership, also on failure */
 	pid_t pid;
 	uint32_t id;
-	uint64_t anon_kib; /* reap order, and the base for reaped_kib */
+	uint64_t anon_kib; /* reap order */
 };
 
 struct reaper_result {
@@ -45,7 +45,7 @@ struct reaper_result {
 	bool signalled_by_caller; /* every worker was busy */
 	uint64_t signal_usec; /* CLOCK_MONOTONIC when SIGKILL went out */
 	uint64_t reap_usec;   /* time spent in process_mrelease */
-	uint64_t reaped_kib;  /* anonymous memory the reap released */
+	uint64_t reaped_kib;  /* anonymous memory the reap unmapped: the victim's RssAnon before and after */
 };
 
 /* Starts the pool. Returns 0 or -errno. */
@@ -70,6 +70,12 @@ int reaper_read_result(struct reaper *r, struct reaper_result *ret);
 
 /* Turns reaping on or off for kills handed over from now on (reload of --no-reap). */
 void reaper_set_reap(struct reaper *r, bool reap);
+
+/*
+ * Reads a process's anonymous memory mapped now (statm: resident less file
+ * and shmem pages), to measure what a reap released.  Returns KiB or -errno.
+ */
+int64_t reaper_anon_kib(int proc_fd, pid_t pid);
 
 /* Returns the number of workers currently idle (for tests and status). */
 unsigned reaper_idle(struct reaper *r);

@@ -2,6 +2,7 @@
 #include "watchdog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "domain.h"
 #include "log.h"
 #include "proctab.h"
+#include "reaper.h"
 #include "sys.h"
 
 #define RECHECK_MS 250 /* while the loop stays stuck, look again this often */
@@ -41,6 +43,7 @@ struct watchdog {
 	/* The thread only. */
 	struct domain *domain;
 	struct proctab *pt;
+	int proc_fd;
 	struct policy_work *work;
 	uint32_t *victims;
 	int *pidfds;
@@ -73,7 +76,8 @@ void watchdog_busy(void *ctx, bool busy)
  * Waits for the victims' pidfds to report death, up to the kill timeout, and
  * notes in @dead[i] (CLOCK_MONOTONIC µs) when each was seen dead, 0 if not.
  */
-static void wait_for_deaths(struct watchdog *w, size_t n, unsigned timeout_ms, uint64_t *dead)
+static void wait_for_deaths(struct watchdog *w, size_t n, unsigned timeout_ms, uint64_t *dead,
+			    uint64_t *charged)
 {
 	uint64_t deadline = now_usec() + (uint64_t)timeout_ms * USEC_PER_MSEC;
 	struct pollfd pfd[64];
@@ -101,10 +105,40 @@ static void wait_for_deaths(struct watchdog *w, size_t n, unsigned timeout_ms, u
 				continue;
 			}
 			dead[idx[i]] = now;
+			if (domain_charged_kib(w->domain, &charged[idx[i]]) < 0)
+				charged[idx[i]] = UINT64_MAX;
 			pfd[i].fd = -1; /* poll ignores it from now on */
 		}
 		if (alive == 0)
 			break;
+	}
+}
+
+/*
+ * Measures what each death freed, as the loop's killer does: in the order
+ * they were seen dead, the drop of the domain's charged memory since
+ * @base_kib not yet credited to an earlier death.
+ */
+static void credit_deaths(struct watchdog_kill *kills, size_t n, const uint64_t *dead,
+			  const uint64_t *charged, uint64_t base_kib)
+{
+	uint64_t credited = 0, done = 0; /* n <= 64: a bit per victim */
+
+	for (;;) {
+		size_t next = n;
+		uint64_t drop;
+
+		for (size_t i = 0; i < n; i++)
+			if (dead[i] && !(done >> i & 1) && (next == n || dead[i] < dead[next]))
+				next = i;
+		if (next == n)
+			return;
+		done |= 1ULL << next;
+		if (charged[next] == UINT64_MAX || charged[next] >= base_kib)
+			continue;
+		drop = base_kib - charged[next];
+		kills[next].ev.freed_kib = drop > credited ? drop - credited : 0;
+		credited += kills[next].ev.freed_kib;
 	}
 }
 
@@ -136,7 +170,7 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	unsigned max_victims, kill_timeout_ms;
 	bool reap;
 	int n, chosen, r;
-	uint64_t scan_start, scan_usec, signal_mono[64], dead[64];
+	uint64_t scan_start, scan_usec, signal_mono[64], dead[64], charged[64], base_kib;
 	struct watchdog_kill kills[64];
 
 	pthread_mutex_lock(&w->lock);
@@ -168,6 +202,7 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	};
 	if (pp.max_victims > 64)
 		pp.max_victims = 64; /* the rest waits for the next look, 250 ms on */
+	pp.refine = proctab_refine;
 	chosen = policy_select(&pp, cands, (size_t)n, proctab_load, w->pt, w->work, w->victims);
 	scan_usec = now_usec() - scan_start;
 	if (chosen <= 0) {
@@ -177,6 +212,8 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			 (unsigned long long)(m.avail_kib / 1024));
 		return;
 	}
+	if (domain_charged_kib(w->domain, &base_kib) < 0)
+		base_kib = 0;
 	for (int i = 0; i < chosen; i++) {
 		const struct candidate *c = &cands[w->victims[i]];
 		struct watchdog_kill *k = &kills[i];
@@ -200,6 +237,8 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			.reason = kill_reason_name(dec.reason),
 			.size_kib = c->size_kib,
 			.anon_kib = c->anon_kib,
+			.shmem_kib = c->shmem_kib,
+			.cmd_hash = c->cmd_hash,
 			.target_kib = dec.target_kib,
 			.kill_to_exit_usec = -1,
 			.reap_usec = -1,
@@ -209,13 +248,19 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		};
 		memcpy(k->comm, c->comm, sizeof(k->comm));
 		if (reap) {
+			int64_t before = reaper_anon_kib(w->proc_fd, c->pid), left;
+
 			t = now_usec();
 			r = sys_process_mrelease(fd);
 			k->ev.reap_error = r;
 			if (r == 0) {
 				k->ev.reaped = true;
 				k->ev.reap_usec = (int64_t)(now_usec() - t);
-				k->ev.reaped_kib = c->anon_kib;
+				left = reaper_anon_kib(w->proc_fd, c->pid);
+				if (left < 0)
+					left = 0;
+				if (before > left)
+					k->ev.reaped_kib = (uint64_t)(before - left);
 			}
 		}
 		w->pidfds[i] = fd;
@@ -226,14 +271,14 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			 (unsigned)c->uid, c->adj, kill_reason_name(dec.reason),
 			 (double)c->size_kib / 1024.0, k->ev.reaped ? "; reaped" : "");
 	}
-	wait_for_deaths(w, (size_t)chosen, kill_timeout_ms, dead);
+	wait_for_deaths(w, (size_t)chosen, kill_timeout_ms, dead, charged);
+	credit_deaths(kills, (size_t)chosen, dead, charged, base_kib);
 	for (int i = 0; i < chosen; i++) {
 		if (w->pidfds[i] < 0)
 			continue;
 		if (dead[i]) {
 			kills[i].ev.exited = true;
 			kills[i].ev.kill_to_exit_usec = (int64_t)(dead[i] - signal_mono[i]);
-			kills[i].ev.freed_kib = kills[i].ev.size_kib;
 		}
 		keep(w, &kills[i]);
 		w->pidfds[i] = safe_close(w->pidfds[i]);
@@ -278,6 +323,11 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 	w->cfg = *cfg;
 	w->tfd = -1;
 	w->efd = -1;
+	w->proc_fd = open(cfg->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->proc_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
 	pthread_mutex_init(&w->lock, NULL);
 	w->params = *params;
 	w->max_victims = cfg->max_victims;
@@ -339,6 +389,7 @@ void watchdog_free(struct watchdog *w)
 	watchdog_stop(w);
 	safe_close(w->tfd);
 	safe_close(w->efd);
+	safe_close(w->proc_fd);
 	domain_free(w->domain);
 	proctab_free(w->pt);
 	policy_work_free(w->work);

@@ -36,7 +36,10 @@ assert e["oom_score_adj"] == 800 and e["uid"] == 0
 assert e["reason"] in ("low_mem", "psi_full", "psi_some_low_mem", "vmpressure_critical",
                        "pressure_after_kill"), e["reason"]
 assert e["size_kib"] >= 150 * 1024 and e["anon_kib"] >= 150 * 1024
-assert e["dry_run"] is False and e["kill_to_exit_ms"] >= 0 and e["freed_kib"] >= e["anon_kib"]
+assert e["dry_run"] is False and e["kill_to_exit_ms"] >= 0
+# freed_kib is measured (the scope's usage), not copied: a 150 MiB private hog frees about that.
+assert abs(e["freed_kib"] - e["anon_kib"]) <= e["anon_kib"] // 10, (e["freed_kib"], e["anon_kib"])
+assert e["estimated_kib"] == e["size_kib"] and e["shmem_kib"] == 0
 assert e["reaped"] is (e["reap_ms"] is not None)
 print("# event:", lines[0].strip())
 PY

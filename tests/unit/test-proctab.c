@@ -501,19 +501,19 @@ static const struct load_case {
 	uint64_t start_time;
 	uid_t uid;
 	const char *comm;
-	uint64_t anon_kib, size_kib; /* size = RssAnon + VmSwap + RssShmem */
+	uint64_t anon_kib, size_kib; /* size = RssAnon + VmSwap: shared memory is not freed */
 	uint8_t skip;
 } load_cases[] = {
 	{ 1204, 41873, 1000, "bash", 1792, 1792, SKIP_NONE },
 	{ 1337, 42210, 1000, "a) R 1 (b", 640, 640, SKIP_NONE },
-	/* 204800 + 0 + 65536; its pending SIGTERM is not a SIGKILL. */
-	{ 2001, 55012, 1000, "chrome", 204800, 270336, SKIP_NONE },
+	/* 204800 + 0, its 65536 of shmem left out; its pending SIGTERM is not a SIGKILL. */
+	{ 2001, 55012, 1000, "chrome", 204800, 204800, SKIP_NONE },
 	{ 2600, 61377, 1000, "memhog", 1048576, 1048576, SKIP_NONE },
-	/* 524288 + 8192 + 32768 */
-	{ 2700, 61502, 1000, "Web Content", 524288, 565248, SKIP_NONE },
+	/* 524288 + 8192 (+ 32768 of shmem, left out) */
+	{ 2700, 61502, 1000, "Web Content", 524288, 532480, SKIP_NONE },
 	{ 2800, 63120, 1000, "two\nlines", 128, 128, SKIP_NONE },
-	/* 262144 + 51200 + 131072 */
-	{ 3300, 72555, 113, "postgres", 262144, 444416, SKIP_NONE },
+	/* 262144 + 51200 (+ 131072 of shmem, left out) */
+	{ 3300, 72555, 113, "postgres", 262144, 313344, SKIP_NONE },
 	/* The loader does not read oom_score_adj. */
 	{ 4000, 80012, 1000, "junkadj", 512, 512, SKIP_NONE },
 	{ 2, 9, 0, "kthreadd", 0, 0, SKIP_KTHREAD },
