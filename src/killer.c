@@ -391,11 +391,18 @@ static int kill_one(struct killer *k, struct victim *v, const struct kill_round 
 int killer_kill(struct killer *k, const struct kill_round *round, const struct candidate *cands,
 		const uint32_t *victims, size_t n)
 {
+	uint64_t base_kib = round->charged_kib;
 	int done = 0;
 
+	/*
+	 * The base is read again just before the signals (one pread): what
+	 * others allocate during the scan must not count against the victims.
+	 */
+	if (k->ops->charged && !k->cfg.dry_run)
+		k->ops->charged(k->ctx, &base_kib);
 	k->round_seq++;
 	k->accts[k->round_seq % ROUNDS_KEPT] = (struct round_acct){
-		.seq = k->round_seq, .base_kib = round->charged_kib};
+		.seq = k->round_seq, .base_kib = base_kib};
 	for (size_t i = 0; i < n; i++) {
 		const struct candidate *c = &cands[victims[i]];
 		struct victim *v;

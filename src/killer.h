@@ -69,7 +69,8 @@ struct kill_round {
 	uint64_t target_kib;
 	uint64_t scan_usec; /* time from the start of the scan to the victim choice */
 	size_t scanned;     /* processes the scan looked at */
-	/* The domain's charged memory when the round began (mem_state.charged_kib). */
+	/* The domain's charged memory when the round began (mem_state.charged_kib);
+	 * the killer reads it again before signalling when it can. */
 	uint64_t charged_kib;
 };
 

@@ -18,6 +18,21 @@
 #define STATUS_BUF  16384
 #define PROCS_BUF   16384
 #define MAX_CG_DEPTH 32
+#define SHARE_SLOTS  128 /* smaps_rollup results kept, by pid */
+#define SHARE_MAX_AGE_USEC (30 * USEC_PER_SEC)
+
+/*
+ * A sharer's smaps_rollup result: reading it walks the process's page
+ * tables, so rounds in quick succession reuse it while the process is the
+ * same one and its anonymous memory has not moved by more than an eighth.
+ */
+struct share_entry {
+	pid_t pid;
+	uint64_t start_time;
+	uint64_t anon_kib;     /* RssAnon when measured */
+	uint64_t freeable_kib; /* what smaps_rollup said its death frees */
+	uint64_t stamp_usec;
+};
 
 struct linux_dirent64 {
 	uint64_t d_ino;
@@ -42,6 +57,7 @@ struct proctab {
 	char *stat;   /* STAT_BUF */
 	char *status; /* STATUS_BUF */
 	char *procs;  /* PROCS_BUF */
+	struct share_entry shares[SHARE_SLOTS];
 };
 
 int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
@@ -390,10 +406,38 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+/* Lowers @c->size_kib to what smaps_rollup says its death frees (or a fresh cached answer). */
+static int refine_sharer(struct proctab *pt, struct candidate *c)
+{
+	struct share_entry *e = &pt->shares[(unsigned)c->pid % SHARE_SLOTS];
+	uint64_t now = now_usec(), freeable, diff;
+	struct smaps_rollup sr;
+	ssize_t n;
+
+	diff = e->anon_kib > c->anon_kib ? e->anon_kib - c->anon_kib : c->anon_kib - e->anon_kib;
+	if (e->pid == c->pid && e->start_time == c->start_time &&
+	    now - e->stamp_usec < SHARE_MAX_AGE_USEC && diff <= c->anon_kib / 8) {
+		/* Anonymous memory gained since is its own. */
+		freeable = e->freeable_kib + (c->anon_kib > e->anon_kib ? diff : 0);
+	} else {
+		n = read_pid_file(pt, c->pid, "smaps_rollup", pt->status, STATUS_BUF);
+		if (n == -ENOENT || n == -ESRCH)
+			return -ESRCH;
+		if ((n < 0 && n != -EOVERFLOW) || parse_smaps_rollup(pt->status, &sr) < 0)
+			return 0; /* no rollup (old kernel, no access): the estimate stays as loaded */
+		freeable = smaps_freeable_kib(&sr);
+		*e = (struct share_entry){.pid = c->pid, .start_time = c->start_time,
+					  .anon_kib = c->anon_kib, .freeable_kib = freeable,
+					  .stamp_usec = now};
+	}
+	if (freeable < c->size_kib)
+		c->size_kib = freeable;
+	return 0;
+}
+
 int proctab_refine(void *ctx, struct candidate *c)
 {
 	struct proctab *pt = ctx;
-	struct smaps_rollup sr;
 	uint64_t h = fnv1a(0xcbf29ce484222325ULL, &c->uid, sizeof(c->uid));
 	ssize_t n;
 
@@ -409,14 +453,7 @@ int proctab_refine(void *ctx, struct candidate *c)
 
 	if (!may_share(pt, c))
 		return 0;
-	n = read_pid_file(pt, c->pid, "smaps_rollup", pt->status, STATUS_BUF);
-	if (n == -ENOENT || n == -ESRCH)
-		return -ESRCH;
-	if ((n < 0 && n != -EOVERFLOW) || parse_smaps_rollup(pt->status, &sr) < 0)
-		return 0; /* no rollup (old kernel, no access): the estimate stays as loaded */
-	if (smaps_freeable_kib(&sr) < c->size_kib)
-		c->size_kib = smaps_freeable_kib(&sr);
-	return 0;
+	return refine_sharer(pt, c);
 }
 
 int proctab_verify(struct proctab *pt, const struct candidate *c)

@@ -35,6 +35,9 @@ struct opts {
 	uint64_t size_mib;
 	uint64_t max_mib;	/* 0 = unlimited */
 	uint64_t file_mib;
+	const char *shm_path;	/* map this file MAP_SHARED (tmpfs: shared memory) */
+	uint64_t shm_mib;
+	unsigned children;	/* forked after allocating: they share it copy-on-write */
 	double rate;		/* MiB/s, 0 = as fast as possible */
 	int adj;
 	bool have_adj;
@@ -64,10 +67,16 @@ static void usage(FILE *f)
 	      "  -t, --thp           madvise(MADV_HUGEPAGE) on allocations (fast faulting)\n"
 	      "  -f, --file-mib MIB  also write and read this many MiB of an unlinked temp file\n"
 	      "                      ($TMPDIR, default /var/tmp) to fill page cache\n"
+	      "  -S, --shm PATH:MIB  create (or open) PATH, size it to MIB and map it shared,\n"
+	      "                      touching every page: on tmpfs (/dev/shm) this is shared\n"
+	      "                      memory, which outlives the process unless it is the last user\n"
+	      "  -c, --children N    once ready, fork N children that hold the same memory\n"
+	      "                      copy-on-write (they only read it) and the same mapping\n"
 	      "  -q, --quiet         print nothing\n"
 	      "  -h, --help          show this help\n"
-	      "Prints 'memhog <pid> ready <MiB>' once --size is touched, and with --max\n"
-	      "'memhog <pid> max <MiB>' once reached.  SIGTERM/SIGINT exit 0.\n",
+	      "Prints 'memhog <pid> child <pid>' per child, 'memhog <pid> ready <MiB>'\n"
+	      "once --size is touched, and with --max 'memhog <pid> max <MiB>' once\n"
+	      "reached.  SIGTERM/SIGINT exit 0.\n",
 	      f);
 }
 
@@ -115,6 +124,18 @@ static int parse_adj(const char *opt, const char *s)
 	return (int)v;
 }
 
+/* PATH:MIB, split at the last ':'. */
+static void parse_shm(char *arg, struct opts *o)
+{
+	char *colon = strrchr(arg, ':');
+
+	if (!colon || colon == arg)
+		bad_value("--shm", arg, "expected PATH:MIB");
+	*colon = '\0';
+	o->shm_path = arg;
+	o->shm_mib = parse_mib("--shm", colon + 1);
+}
+
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -126,6 +147,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"name", required_argument, NULL, 'n'},
 		{"thp", no_argument, NULL, 't'},
 		{"file-mib", required_argument, NULL, 'f'},
+		{"shm", required_argument, NULL, 'S'},
+		{"children", required_argument, NULL, 'c'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -133,7 +156,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	char maxs[32];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tf:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tf:S:c:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->size_mib = parse_mib("--size", optarg); break;
 		case 'r': o->rate = parse_rate("--rate", optarg); break;
@@ -143,6 +166,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'n': o->name = optarg; break;
 		case 't': o->thp = true; break;
 		case 'f': o->file_mib = parse_mib("--file-mib", optarg); break;
+		case 'S': parse_shm(optarg, o); break;
+		case 'c': o->children = (unsigned)parse_mib("--children", optarg); break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: exit(2);	/* getopt_long already named the option */
@@ -245,6 +270,46 @@ static void fill_page_cache(uint64_t mib)
 			file_fail("read", path);
 	}
 	/* fd is deliberately kept open: closing it would drop the cache. */
+}
+
+/* Maps @path shared, sized to @mib, and writes every page (tmpfs: it becomes shmem). */
+static void map_shared_file(const char *path, uint64_t mib)
+{
+	size_t len = (size_t)(mib * MIB);
+	volatile char *p;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		file_fail("open", path);
+	if (ftruncate(fd, (off_t)len) != 0)
+		file_fail("size", path);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		file_fail("map", path);
+	close(fd);
+	for (size_t off = 0; off < len; off += TOUCH_STRIDE)
+		p[off] = 1;
+}
+
+/* Children that hold the parent's pages copy-on-write: they read, never write. */
+static void fork_children(const struct opts *o)
+{
+	for (unsigned i = 0; i < o->children; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			fprintf(stderr, "memhog: cannot fork: %s\n", strerror(errno));
+			exit(1);
+		}
+		if (pid == 0) {
+			for (;;)
+				pause();
+		}
+		if (!o->quiet) {
+			printf("memhog %ld child %ld\n", (long)getpid(), (long)pid);
+			fflush(stdout);
+		}
+	}
 }
 
 /* Reserve len bytes aligned to HUGE_ALIGN; NULL on failure. */
@@ -361,8 +426,11 @@ int main(int argc, char **argv)
 		set_name(o.name);
 	if (o.file_mib)
 		fill_page_cache(o.file_mib);
+	if (o.shm_path)
+		map_shared_file(o.shm_path, o.shm_mib);
 	a.thp = o.thp;
 	fill(&a, o.size_mib, o.rate);
+	fork_children(&o);
 	report(&o, "ready", a.mib);
 	if (o.grow) {
 		fill(&a, o.max_mib ? o.max_mib : UINT64_MAX, o.rate);

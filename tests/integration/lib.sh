@@ -18,6 +18,8 @@ TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#test-}
 WORK=$(mktemp -d "/tmp/reapd-$TEST_NAME.XXXXXX")
 REAPD_PID=
+# Files a test made outside $WORK (e.g. shared memory in /dev/shm), removed first on exit.
+CLEANUP_FILES=()
 
 note() { echo "# $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
@@ -39,6 +41,8 @@ cleanup() {
 		kill -TERM "$REAPD_PID" 2>/dev/null || true
 		wait "$REAPD_PID" 2>/dev/null || true
 	fi
+	# Shared memory is charged to the cgroup that touched it: free it before the cgroup goes.
+	[ ${#CLEANUP_FILES[@]} -eq 0 ] || rm -f "${CLEANUP_FILES[@]}"
 	sandbox_cleanup || rc=1
 	# Helpers still running in the background (listeners, readers) end here.
 	kill $(jobs -p) 2>/dev/null || true
