@@ -183,12 +183,20 @@ void killer_free(struct killer *k)
 static uint64_t measure_freed(struct killer *k, const struct victim *v)
 {
 	struct round_acct *a = &k->accts[v->round_seq % ROUNDS_KEPT];
-	uint64_t now_kib, drop, freed;
+	uint64_t now_kib, drop, freed, cap;
 
 	if (!k->ops->charged || a->seq != v->round_seq || k->ops->charged(k->ctx, &now_kib) < 0)
 		return 0;
 	drop = a->base_kib > now_kib ? a->base_kib - now_kib : 0;
 	freed = drop > a->credited_kib ? drop - a->credited_kib : 0;
+	/*
+	 * Victims dying together are uncharged before the first of them is
+	 * seen dead: none is credited more than it held (its estimate, or what
+	 * its reap unmapped), and the rest of the drop goes to the others.
+	 */
+	cap = v->cand.size_kib > v->res.reaped_kib ? v->cand.size_kib : v->res.reaped_kib;
+	if (freed > cap)
+		freed = cap;
 	a->credited_kib += freed;
 	return freed;
 }
