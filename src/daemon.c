@@ -37,6 +37,7 @@
 #define BACKOFF_MAX_USEC     (10 * USEC_PER_SEC)
 /* ...or at once when available memory falls by this (or 1/32 of the domain). */
 #define BACKOFF_STEP_KIB     (4 * 1024)
+#define BACKOFF_POLL_USEC    (50 * USEC_PER_MSEC)
 #define STACK_PREFAULT_BYTES (64 * 1024)
 
 uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now)
@@ -123,12 +124,11 @@ static void note_short(struct daemon *d, const struct decision *dec, const struc
 	if (d->short_noted)
 		return;
 	d->short_noted = true;
-	log_warn("%s: need %llu MiB, the processes at adj >= %d free %llu MiB; %llu MiB of %s is "
-		 "shared memory (tmpfs, shm, memfd), which no kill frees, and the rest no "
-		 "candidate's death frees either",
-		 kill_reason_name(dec->reason), (unsigned long long)(dec->target_kib / 1024),
-		 dec->min_adj, (unsigned long long)(found_kib / 1024),
-		 (unsigned long long)(m->shmem_kib / 1024), domain_name(d->domain));
+	log_warn("%s in %s: need %llu MiB, the processes at adj >= %d free %llu MiB; the rest is "
+		 "memory no allowed kill frees (%llu MiB of it shared memory: tmpfs, shm, memfd)",
+		 kill_reason_name(dec->reason), domain_name(d->domain),
+		 (unsigned long long)(dec->target_kib / 1024), dec->min_adj,
+		 (unsigned long long)(found_kib / 1024), (unsigned long long)(m->shmem_kib / 1024));
 }
 
 /* Reads the newest pid on the machine (the last field of /proc/loadavg), 0 if unknown. */
@@ -261,6 +261,9 @@ static void schedule_poll(struct daemon *d, uint64_t mark_kib, uint64_t rate, ui
 
 	if (now < d->follow_until_usec && interval > FOLLOW_POLL_USEC)
 		interval = FOLLOW_POLL_USEC;
+	/* Nothing to kill: a look every BACKOFF_POLL_USEC still sees memory fall by a step. */
+	if (d->backoff.active && interval < BACKOFF_POLL_USEC)
+		interval = BACKOFF_POLL_USEC;
 	loop_timer_arm(d->loop, &d->poll_timer, now + interval);
 }
 
