@@ -20,6 +20,7 @@ struct conn {
 	struct lmkd *l;
 	int fd;
 	bool subscribed;
+	uid_t uid; /* the peer at accept (SO_PEERCRED) */
 	uint32_t generation; /* tells a record's owner from a later user of the same slot */
 	struct loop_watch watch;
 };
@@ -255,6 +256,17 @@ static void on_conn(void *ctx, uint32_t events)
 	(void)events;
 }
 
+/* Root may drop any connection; another user only their own. */
+static bool may_drop_all(const struct lmkd *l, uid_t uid)
+{
+	if (uid == 0)
+		return true;
+	for (size_t i = 0; i < LMKD_MAX_CONN; i++)
+		if (l->conns[i].fd >= 0 && l->conns[i].uid != uid)
+			return false;
+	return true;
+}
+
 static void on_listen(void *ctx, uint32_t events)
 {
 	struct lmkd *l = ctx;
@@ -263,9 +275,19 @@ static void on_listen(void *ctx, uint32_t events)
 
 	(void)events;
 	while ((fd = sock_accept(l->listen_fd)) >= 0) {
+		struct ucred peer = {.uid = (uid_t)-1};
+
+		sock_peer_cred(fd, &peer);
 		for (size_t i = 0; i < LMKD_MAX_CONN && !c; i++)
 			if (l->conns[i].fd < 0)
 				c = &l->conns[i];
+		if (!c && !may_drop_all(l, peer.uid)) {
+			/* Else any user who can connect could cut off root's process manager. */
+			log_warn("lmkd: a 4th connection, of uid %u, may not drop other users' "
+				 "connections; refused", (unsigned)peer.uid);
+			close(fd);
+			continue;
+		}
 		if (!c) {
 			/*
 			 * As lmkd: more than the maximum means stale connections; drop
@@ -278,7 +300,7 @@ static void on_listen(void *ctx, uint32_t events)
 		}
 		/* Credentials ride along with every packet, so each one is checked. */
 		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-		*c = (struct conn){.l = l, .fd = fd, .generation = ++l->generation};
+		*c = (struct conn){.l = l, .fd = fd, .uid = peer.uid, .generation = ++l->generation};
 		c->watch = (struct loop_watch){.fn = on_conn, .ctx = c};
 		if (loop_add(l->loop, fd, EPOLLIN, &c->watch) < 0)
 			c->fd = safe_close(fd);

@@ -467,6 +467,55 @@ static void test_credentials(void **state)
 	assert_int_equal(f->n_levels, 0);
 }
 
+/* Another user's 4th connection cannot cut off root's process manager: it is the one refused. */
+static void test_fourth_connection_of_another_user(void **state)
+{
+	struct fixture *f = *state;
+	pid_t a = kid(f);
+	int c[3];
+
+	if (getuid() != 0)
+		skip();
+	for (int i = 0; i < 3; i++)
+		c[i] = conn(f);
+	say(f, c[0], (int32_t[]){LMK_PROCPRIO, a, 1, 500}, 4);
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		char b[8];
+		int fd;
+
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(3);
+		fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		strcpy(sa.sun_path, f->path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(4);
+		/* Closed by the server: recv() sees the end. */
+		_exit(recv(fd, b, sizeof(b), 0) == 0 ? 0 : 5);
+	}
+	for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		spin(f);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("the uid 65534 connection was left open");
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(lmkd_connections(f->l), 3);
+	assert_int_equal(lmkd_registered(f->l), 1);
+	for (int i = 0; i < 3; i++) {
+		int32_t r[4];
+
+		say(f, c[i], (int32_t[]){LMK_GETKILLCNT, 0, 10}, 3);
+		assert_int_equal(hear(c[i], r), 2);
+		close(c[i]);
+	}
+}
+
 /* LMK_PROCPRIO acts inside the scope only: a process elsewhere keeps its adj and is not registered. */
 static void test_outside_scope_refused(void **state)
 {
@@ -512,6 +561,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_closes_unknown_ignored, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fourth_connection_of_another_user, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_outside_scope_refused, setup_scoped, teardown),
 		cmocka_unit_test_setup_teardown(test_init_and_self_refused, setup, teardown),
 	};
