@@ -228,6 +228,16 @@ static int receive(struct ctl *c, int timeout_ms, struct json **ret)
 	}
 	/* MSG_TRUNC makes recv() return the packet's real length, so an oversize reply shows. */
 	n = recv(c->fd, c->buf, REPLY_MAX, MSG_TRUNC);
+	/*
+	 * reapd closing with our request unread (it refused the connection)
+	 * makes the first recv() fail with ECONNRESET; what it sent before
+	 * closing, the reason, still waits behind that error.
+	 */
+	if (n < 0 && errno == ECONNRESET) {
+		n = recv(c->fd, c->buf, REPLY_MAX, MSG_TRUNC | MSG_DONTWAIT);
+		if (n <= 0)
+			return -ECONNRESET;
+	}
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 	if (n == 0)
