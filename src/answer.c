@@ -276,63 +276,44 @@ static void answer_history(struct daemon *d, size_t limit, struct jsonw *w)
 	jsonw_array_end(w);
 }
 
-static int read_owner_and_adj(struct daemon *d, pid_t pid, uid_t *ret_uid, long *ret_adj)
-{
-	char path[32], buf[4096];
-	struct proc_status st;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%d/status", (int)pid);
-	n = read_at(d->proc_fd, path, buf, sizeof(buf));
-	if (n < 0 && n != -EOVERFLOW)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	if (parse_proc_status(buf, &st) < 0)
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)pid);
-	if ((n = read_at(d->proc_fd, path, buf, sizeof(buf))) < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	buf[strcspn(buf, "\n")] = '\0';
-	*ret_uid = st.uid;
-	return parse_int_range(buf, ADJ_MIN, ADJ_MAX, ret_adj);
-}
-
-/* The kernel's rule: anyone may make their own process more killable; only root more. */
+/*
+ * The kernel's rule (procfs_adj_change_allowed()): anyone may make their own
+ * process more killable; only root more.  And only inside the scope, never
+ * pid 1 or reapd itself.
+ */
 static int answer_prio(struct daemon *d, const struct ctl_request *req, const struct ucred *peer,
 		       struct jsonw *w, char *err, size_t err_len)
 {
 	pid_t pid = (pid_t)req->arg[0];
-	char path[32], val[16];
-	uid_t owner;
-	long prev;
-	int r = read_owner_and_adj(d, pid, &owner, &prev);
+	int adj = (int)req->arg[1];
+	struct procfs_target t;
+	int r = procfs_prio_check(d->proc_fd, &d->scope, d->self, peer->uid, pid, adj, &t);
 
-	if (r < 0) {
-		snprintf(err, err_len, "pid %d: %s", (int)pid, r == -ESRCH ? "no such process"
-									  : strerror(-r));
-		return r;
+	if (r == 0) {
+		r = procfs_write_adj(t.dirfd, adj);
+		safe_close(t.dirfd);
 	}
-	if (peer->uid != 0 && peer->uid != owner) {
+	if (r == -EPERM)
 		snprintf(err, err_len, "permission denied: pid %d belongs to uid %u", (int)pid,
-			 (unsigned)owner);
-		return -EPERM;
-	}
-	if (peer->uid != 0 && req->arg[1] < prev) {
+			 (unsigned)t.owner);
+	else if (r == -EACCES)
 		snprintf(err, err_len, "permission denied: only root may lower oom_score_adj "
-				       "(%ld to %ld)", prev, req->arg[1]);
-		return -EPERM;
-	}
-	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)pid);
-	snprintf(val, sizeof(val), "%ld", req->arg[1]);
-	if ((r = write_at(d->proc_fd, path, val)) < 0) {
-		snprintf(err, err_len, "cannot set pid %d to %ld: %s", (int)pid, req->arg[1],
-			 strerror(-r));
+				       "(%d to %d)", t.adj, adj);
+	else if (r == -EXDEV)
+		snprintf(err, err_len, "pid %d is not inside reapd's scope (%s)", (int)pid,
+			 domain_name(d->domain));
+	else if (r < 0)
+		snprintf(err, err_len, "pid %d: %s", (int)pid, procfs_prio_error(r));
+	if (r < 0) {
+		log_debug("control: uid %u (pid %d) may not set pid %d to adj %d: %s",
+			  (unsigned)peer->uid, (int)peer->pid, (int)pid, adj, err);
 		return r;
 	}
-	log_info("uid %u set pid %d's oom_score_adj from %ld to %ld", (unsigned)peer->uid,
-		 (int)pid, prev, req->arg[1]);
+	log_info("control: uid %u (pid %d) set pid %d's oom_score_adj from %d to %d",
+		 (unsigned)peer->uid, (int)peer->pid, (int)pid, t.adj, adj);
 	jsonw_kv_int(w, "pid", pid);
-	jsonw_kv_int(w, "oom_score_adj", req->arg[1]);
-	jsonw_kv_int(w, "previous", prev);
+	jsonw_kv_int(w, "oom_score_adj", adj);
+	jsonw_kv_int(w, "previous", t.adj);
 	return 0;
 }
 
@@ -429,18 +410,43 @@ static int lmkd_reload(void *ctx)
 	return daemon_reload(ctx, err, sizeof(err));
 }
 
-static void lmkd_targets(void *ctx, const struct lmkd_target *levels, size_t n)
+/*
+ * A level is a request from a process manager, not an order: its minfree must
+ * fit the domain, and its adj never goes below --min-adj (decide() holds that
+ * floor too, also after a reload raises it).
+ */
+static int lmkd_targets(void *ctx, const struct lmkd_target *levels, size_t n)
 {
 	struct daemon *d = ctx;
 	int pairs[LMKD_MAX_TARGETS][2];
+	struct mem_state m = d->mem;
 
+	domain_read(d->domain, &m);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t kib = (uint64_t)levels[i].minfree_pages * 4;
+
+		if (kib > m.total_kib) {
+			log_warn("lmkd: minfree level %d pages (%llu KiB) is larger than %s "
+				 "(%llu KiB); levels refused, the old ones kept",
+				 levels[i].minfree_pages, (unsigned long long)kib,
+				 domain_name(d->domain), (unsigned long long)m.total_kib);
+			return -ERANGE;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		pairs[i][0] = levels[i].minfree_pages;
 		pairs[i][1] = levels[i].adj;
+		if (levels[i].adj < d->params.min_adj) {
+			log_warn("lmkd: minfree level %d pages asks for adj %d, below --min-adj %d; "
+				 "raised to %d", levels[i].minfree_pages, levels[i].adj,
+				 d->params.min_adj, d->params.min_adj);
+			pairs[i][1] = d->params.min_adj;
+		}
 	}
 	decide_set_levels(&d->params, (const int(*)[2])pairs, n);
 	log_info("lmkd: %zu minfree level%s set", n, n == 1 ? "" : "s");
 	daemon_evaluate(d, 0);
+	return 0;
 }
 
 const struct lmkd_ops daemon_lmkd_ops = {

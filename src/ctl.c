@@ -17,7 +17,9 @@ struct client {
 	struct ctl *ctl;
 	int fd;
 	bool subscribed;
+	bool root; /* the peer is uid 0 (SO_PEERCRED at accept) */
 	struct loop_watch watch;
+	struct loop_timer idle; /* armed while not subscribed */
 };
 
 struct ctl {
@@ -151,10 +153,13 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *ret, char
 	return -EINVAL;
 }
 
+static void arm_idle(struct client *cl);
+
 static void drop(struct client *cl)
 {
 	if (cl->fd < 0)
 		return;
+	loop_timer_disarm(cl->ctl->loop, &cl->idle);
 	loop_del(cl->ctl->loop, cl->fd);
 	cl->fd = safe_close(cl->fd);
 	cl->subscribed = false;
@@ -177,7 +182,9 @@ static size_t answer(struct ctl *c, struct client *cl, size_t len)
 		jsonw_object_begin(&w);
 		jsonw_kv_bool(&w, "ok", true);
 		if (req.cmd == CTL_SUBSCRIBE) {
+			/* A subscriber waits for events, maybe for hours: never idle. */
 			cl->subscribed = true;
+			loop_timer_disarm(c->loop, &cl->idle);
 			jsonw_kv_bool(&w, "subscribed", true);
 		} else {
 			r = c->handler(c->ctx, &req, &peer, &w, err, sizeof(err));
@@ -219,18 +226,60 @@ static void on_client(void *ctx, uint32_t events)
 			drop(cl);
 			return;
 		}
+		if (!cl->subscribed)
+			arm_idle(cl);
 	}
 	if (events & (EPOLLHUP | EPOLLERR))
 		drop(cl);
 }
 
-static void refuse(int fd, const char *why)
+static void arm_idle(struct client *cl)
 {
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf), "{\"ok\":false,\"error\":\"%s\"}", why);
+	loop_timer_arm(cl->ctl->loop, &cl->idle, now_usec() + CTL_IDLE_TIMEOUT_MS * USEC_PER_MSEC);
+}
+
+static void on_idle(void *ctx)
+{
+	struct client *cl = ctx;
+
+	log_debug("control: closing a connection idle for %d s", CTL_IDLE_TIMEOUT_MS / 1000);
+	drop(cl);
+}
+
+/* Tells a client why it is not served, in the protocol's format, and closes it. */
+static void refuse(int fd, bool root)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf),
+			 "{\"ok\":false,\"busy\":true,\"error\":\"too many connections (%d open%s); "
+			 "try again later\"}",
+			 root ? CTL_MAX_CLIENTS : CTL_MAX_CLIENTS - CTL_ROOT_RESERVED,
+			 root ? "" : ", the rest kept for root");
 
 	sock_send(fd, buf, (size_t)n);
 	close(fd);
+}
+
+/*
+ * A free slot for a peer: root may take any; others leave CTL_ROOT_RESERVED
+ * free, so no number of their idle connections locks root out.
+ */
+static struct client *free_slot(struct ctl *c, bool root)
+{
+	struct client *free_cl = NULL;
+	size_t others = 0;
+
+	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+		if (c->clients[i].fd < 0) {
+			if (!free_cl)
+				free_cl = &c->clients[i];
+		} else if (!c->clients[i].root) {
+			others++;
+		}
+	}
+	if (!root && others >= CTL_MAX_CLIENTS - CTL_ROOT_RESERVED)
+		return NULL;
+	return free_cl;
 }
 
 static void on_listen(void *ctx, uint32_t events)
@@ -240,19 +289,24 @@ static void on_listen(void *ctx, uint32_t events)
 
 	(void)events;
 	while ((fd = sock_accept(c->listen_fd)) >= 0) {
-		struct client *cl = NULL;
+		struct ucred peer = {.uid = (uid_t)-1};
+		bool root = sock_peer_cred(fd, &peer) == 0 && peer.uid == 0;
+		struct client *cl = free_slot(c, root);
 
-		for (size_t i = 0; i < CTL_MAX_CLIENTS && !cl; i++)
-			if (c->clients[i].fd < 0)
-				cl = &c->clients[i];
 		if (!cl) {
-			refuse(fd, "too many connections");
+			log_debug("control: table full; refusing a connection of uid %u",
+				  (unsigned)peer.uid);
+			refuse(fd, root);
 			continue;
 		}
-		*cl = (struct client){.ctl = c, .fd = fd};
+		*cl = (struct client){.ctl = c, .fd = fd, .root = root};
 		cl->watch = (struct loop_watch){.fn = on_client, .ctx = cl};
-		if (loop_add(c->loop, fd, EPOLLIN, &cl->watch) < 0)
+		loop_timer_init(&cl->idle, on_idle, cl);
+		if (loop_add(c->loop, fd, EPOLLIN, &cl->watch) < 0) {
 			cl->fd = safe_close(fd);
+			continue;
+		}
+		arm_idle(cl);
 	}
 }
 

@@ -5,7 +5,9 @@
  * reapd's control socket (docs/control-protocol.md): short text requests,
  * one JSON reply per request, kill events pushed to subscribers.  A fixed
  * number of connections with fixed buffers; a client that cannot take its
- * reply at once is dropped, never waited for.
+ * reply at once is dropped, never waited for.  Idle connections that did not
+ * subscribe are closed after CTL_IDLE_TIMEOUT_MS; a client refused because
+ * the table is full is told so before it is closed.
  */
 
 #include <stdbool.h>
@@ -19,6 +21,10 @@
 #define CTL_REQUEST_MAX 255
 #define CTL_REPLY_MAX   65536
 #define CTL_MAX_CLIENTS 32
+/* Of those, kept for root: other users' connections cannot lock root out. */
+#define CTL_ROOT_RESERVED 4
+/* A connection that neither asks nor subscribes for this long is closed. */
+#define CTL_IDLE_TIMEOUT_MS 10000
 
 enum ctl_cmd {
 	CTL_STATUS,

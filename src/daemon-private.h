@@ -23,6 +23,7 @@
 #include "metrics.h"
 #include "notifier.h"
 #include "policy.h"
+#include "procfs.h"
 #include "proctab.h"
 #include "reaper.h"
 #include "respawn.h"
@@ -62,6 +63,7 @@ struct daemon {
 	struct cgroup_roots roots;
 	int proc_fd;
 	pid_t self;
+	struct procfs_scope scope; /* where prio requests (both endpoints) may act */
 	uint64_t start_usec;
 
 	struct source_slot sources[MAX_SOURCES];

@@ -763,6 +763,11 @@ static int setup_endpoints(struct daemon *d, bool *ret_usage)
 	const struct config *cfg = &d->cfg;
 	int r;
 
+	r = procfs_scope_open(d->proc_fd, cfg->scope, domain_kind(d->domain) == DOMAIN_CGROUP_V2,
+			      &d->scope);
+	if (r < 0)
+		log_warn_errno(r, "cannot find %s in the cgroup mounts; every prio request will "
+			       "be refused", cfg->scope);
 	if (cfg->control_path) {
 		r = ctl_new(cfg->control_path, cfg->control_mode, d->loop, daemon_answer, d,
 			    &d->ctl);
@@ -773,7 +778,8 @@ static int setup_endpoints(struct daemon *d, bool *ret_usage)
 	}
 	if (cfg->lmkd_path) {
 		struct lmkd_config lc = {.path = cfg->lmkd_path, .mode = cfg->lmkd_mode,
-					 .max_records = LMKD_MAX_RECORDS, .proc_fd = d->proc_fd};
+					 .max_records = LMKD_MAX_RECORDS, .proc_fd = d->proc_fd,
+					 .scope = &d->scope, .self = d->self};
 
 		r = lmkd_new(&lc, d->loop, &daemon_lmkd_ops, d, &d->lmkd);
 		if (r < 0)

@@ -84,7 +84,13 @@ int decide(const struct decide_params *p, const struct mem_state *mem, unsigned 
 	if (level) {
 		/* The process manager's levels come first: it knows what each adj means. */
 		d.reason = REASON_MINFREE;
-		d.min_adj = level->adj < ADJ_FLOOR ? ADJ_FLOOR : level->adj;
+		/*
+		 * --min-adj is a floor no client moves: a level may only make the
+		 * round stricter than the daemon's own minimum, never looser.
+		 */
+		d.min_adj = level->adj < p->min_adj ? p->min_adj : level->adj;
+		if (d.min_adj < ADJ_FLOOR)
+			d.min_adj = ADJ_FLOOR;
 		d.target_kib = p->target_kib ? p->target_kib
 					     : level->minfree_kib + margin_kib(level->minfree_kib) -
 						       (mem->free_kib + in_flight_kib);

@@ -85,7 +85,8 @@ void decide_set_levels(struct decide_params *p, const int (*pairs)[2], size_t n)
  * Decides for @mem, the signals @fired and @in_flight_kib of memory already on
  * its way back (victims signalled but not yet dead).  Returns 1 and fills @ret
  * when a round of kills must run, 0 when not (@ret then still holds the
- * resolved marks).
+ * resolved marks).  The decision's min_adj is never below @p->min_adj, whatever
+ * the minfree levels say.
  */
 int decide(const struct decide_params *p, const struct mem_state *mem, unsigned fired,
 	   uint64_t in_flight_kib, struct decision *ret);

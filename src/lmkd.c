@@ -20,6 +20,7 @@ struct conn {
 	struct lmkd *l;
 	int fd;
 	bool subscribed;
+	uid_t uid; /* the peer at accept (SO_PEERCRED) */
 	uint32_t generation; /* tells a record's owner from a later user of the same slot */
 	struct loop_watch watch;
 };
@@ -96,57 +97,6 @@ static void on_record_exit(void *ctx, uint32_t events)
 	remove_record(ctx);
 }
 
-/* Reads the real uid owning @pid. Returns 0 or -errno. */
-static int process_owner(struct lmkd *l, pid_t pid, uid_t *ret)
-{
-	char path[32], buf[4096];
-	struct proc_status st;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%d/status", (int)pid);
-	n = read_at(l->cfg.proc_fd, path, buf, sizeof(buf));
-	if (n < 0 && n != -EOVERFLOW)
-		return (int)n;
-	if (parse_proc_status(buf, &st) < 0)
-		return -EINVAL;
-	*ret = st.uid;
-	return 0;
-}
-
-static int read_adj(struct lmkd *l, pid_t pid, long *ret)
-{
-	char path[32], buf[16];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)pid);
-	n = read_at(l->cfg.proc_fd, path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	buf[strcspn(buf, "\n")] = '\0';
-	return parse_int_range(buf, -1000, 1000, ret);
-}
-
-/*
- * Root may register any process; anyone else only their own, and only to make
- * it more killable, as the kernel's rule for oom_score_adj goes.
- */
-static int allowed(struct lmkd *l, const struct ucred *cred, const struct lmkd_procprio *p)
-{
-	uid_t owner;
-	long cur;
-	int r;
-
-	if (cred->uid == 0)
-		return 0;
-	if ((r = process_owner(l, p->pid, &owner)) < 0)
-		return r;
-	if (owner != cred->uid)
-		return -EPERM;
-	if ((r = read_adj(l, p->pid, &cur)) < 0)
-		return r;
-	return p->adj >= cur ? 0 : -EPERM;
-}
-
 static struct record *new_record(struct lmkd *l, struct conn *c, const struct lmkd_procprio *p)
 {
 	struct record *rec = NULL;
@@ -175,28 +125,37 @@ static struct record *new_record(struct lmkd *l, struct conn *c, const struct lm
 	return rec;
 }
 
+static const struct procfs_scope system_scope = {.kind = PROCFS_SCOPE_SYSTEM, .rel = "/"};
+
 static void procprio(struct lmkd *l, struct conn *c, const struct ucred *cred,
 		     const struct lmkd_procprio *p)
 {
+	const struct procfs_scope *scope = l->cfg.scope ? l->cfg.scope : &system_scope;
 	struct record *rec = find_record(l, p->pid);
-	char path[32], val[16];
+	struct procfs_target t;
 	int r;
 
 	if (rec && !owned_by(rec, c)) {
 		log_warn("lmkd: pid %d is registered by another connection; ignored", (int)p->pid);
 		return;
 	}
-	if ((r = allowed(l, cred, p)) < 0) {
-		log_warn_errno(r, "lmkd: uid %u may not set pid %d to adj %d", (unsigned)cred->uid,
-			       (int)p->pid, p->adj);
+	/* As lmkd, a refused record gets no reply: it is logged and ignored. */
+	r = procfs_prio_check(l->cfg.proc_fd, scope, l->cfg.self, cred->uid, p->pid, p->adj, &t);
+	if (r < 0) {
+		log_warn("lmkd: uid %u (pid %d) may not set pid %d to adj %d: %s",
+			 (unsigned)cred->uid, (int)cred->pid, (int)p->pid, p->adj,
+			 procfs_prio_error(r));
 		return;
 	}
-	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)p->pid);
-	snprintf(val, sizeof(val), "%d", p->adj);
-	if ((r = write_at(l->cfg.proc_fd, path, val)) < 0) {
-		log_debug_errno(r, "lmkd: cannot set pid %d to adj %d", (int)p->pid, p->adj);
+	r = procfs_write_adj(t.dirfd, p->adj);
+	safe_close(t.dirfd);
+	if (r < 0) {
+		log_warn("lmkd: cannot set pid %d to adj %d: %s", (int)p->pid, p->adj,
+			 procfs_prio_error(r));
 		return;
 	}
+	log_info("lmkd: uid %u (pid %d) set pid %d's oom_score_adj from %d to %d",
+		 (unsigned)cred->uid, (int)cred->pid, (int)p->pid, t.adj, p->adj);
 	if (!rec && !(rec = new_record(l, c, p)))
 		return;
 	rec->uid = p->uid;
@@ -224,6 +183,7 @@ static void handle(struct lmkd *l, struct conn *c, const struct ucred *cred,
 			log_warn("lmkd: uid %u may not set minfree levels", (unsigned)cred->uid);
 			return;
 		}
+		/* The daemon logs what it refused or clamped; lmkd sends no reply either way. */
 		l->ops->targets(l->ctx, p->target.levels, p->target.n);
 		break;
 	case LMK_PROCPRIO:
@@ -296,6 +256,17 @@ static void on_conn(void *ctx, uint32_t events)
 	(void)events;
 }
 
+/* Root may drop any connection; another user only their own. */
+static bool may_drop_all(const struct lmkd *l, uid_t uid)
+{
+	if (uid == 0)
+		return true;
+	for (size_t i = 0; i < LMKD_MAX_CONN; i++)
+		if (l->conns[i].fd >= 0 && l->conns[i].uid != uid)
+			return false;
+	return true;
+}
+
 static void on_listen(void *ctx, uint32_t events)
 {
 	struct lmkd *l = ctx;
@@ -304,9 +275,19 @@ static void on_listen(void *ctx, uint32_t events)
 
 	(void)events;
 	while ((fd = sock_accept(l->listen_fd)) >= 0) {
+		struct ucred peer = {.uid = (uid_t)-1};
+
+		sock_peer_cred(fd, &peer);
 		for (size_t i = 0; i < LMKD_MAX_CONN && !c; i++)
 			if (l->conns[i].fd < 0)
 				c = &l->conns[i];
+		if (!c && !may_drop_all(l, peer.uid)) {
+			/* Else any user who can connect could cut off root's process manager. */
+			log_warn("lmkd: a 4th connection, of uid %u, may not drop other users' "
+				 "connections; refused", (unsigned)peer.uid);
+			close(fd);
+			continue;
+		}
 		if (!c) {
 			/*
 			 * As lmkd: more than the maximum means stale connections; drop
@@ -319,7 +300,7 @@ static void on_listen(void *ctx, uint32_t events)
 		}
 		/* Credentials ride along with every packet, so each one is checked. */
 		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
-		*c = (struct conn){.l = l, .fd = fd, .generation = ++l->generation};
+		*c = (struct conn){.l = l, .fd = fd, .uid = peer.uid, .generation = ++l->generation};
 		c->watch = (struct loop_watch){.fn = on_conn, .ctx = c};
 		if (loop_add(l->loop, fd, EPOLLIN, &c->watch) < 0)
 			c->fd = safe_close(fd);

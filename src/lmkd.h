@@ -15,6 +15,7 @@
 
 #include "loop.h"
 #include "lmkd_proto.h"
+#include "procfs.h"
 
 #define LMKD_MAX_CONN 3
 
@@ -25,8 +26,11 @@ struct lmkd_ops {
 	uint64_t (*killcount)(void *ctx, int min_adj, int max_adj);
 	/* LMK_UPDATE_PROPS: re-read the settings. Returns 0 or -errno. */
 	int (*reload)(void *ctx);
-	/* LMK_TARGET: the minfree levels changed (n == 0: cleared). */
-	void (*targets)(void *ctx, const struct lmkd_target *levels, size_t n);
+	/*
+	 * LMK_TARGET: new minfree levels (n == 0: clears them).  Returns 0, or
+	 * -errno when they were refused (the old levels then stay).
+	 */
+	int (*targets)(void *ctx, const struct lmkd_target *levels, size_t n);
 };
 
 struct lmkd_config {
@@ -34,6 +38,9 @@ struct lmkd_config {
 	mode_t mode;
 	size_t max_records;
 	int proc_fd; /* /proc, for oom_score_adj and owners (not owned) */
+	/* Where LMK_PROCPRIO may act (not owned; NULL: the whole system). */
+	const struct procfs_scope *scope;
+	pid_t self; /* reapd: never registered, as pid 1 */
 };
 
 /* Listens and serves. Returns 0 or -errno (see sock_listen()). */

@@ -100,7 +100,8 @@ static void usage(FILE *f)
 	      "  1  reapd refused the request (\"ok\": false); its reason is printed\n"
 	      "  2  bad usage: unknown command or option, wrong or non-numeric arguments\n"
 	      "  3  reapd cannot be reached: no socket, nobody listening, connection\n"
-	      "     closed, no reply within 5 s, or a malformed reply\n"
+	      "     closed, every connection taken (its reason is printed), no reply\n"
+	      "     within 5 s, or a malformed reply\n"
 	      "  4  permission denied on the control socket\n",
 	      f);
 }
@@ -227,6 +228,16 @@ static int receive(struct ctl *c, int timeout_ms, struct json **ret)
 	}
 	/* MSG_TRUNC makes recv() return the packet's real length, so an oversize reply shows. */
 	n = recv(c->fd, c->buf, REPLY_MAX, MSG_TRUNC);
+	/*
+	 * reapd closing with our request unread (it refused the connection)
+	 * makes the first recv() fail with ECONNRESET; what it sent before
+	 * closing, the reason, still waits behind that error.
+	 */
+	if (n < 0 && errno == ECONNRESET) {
+		n = recv(c->fd, c->buf, REPLY_MAX, MSG_TRUNC | MSG_DONTWAIT);
+		if (n <= 0)
+			return -ECONNRESET;
+	}
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 	if (n == 0)
@@ -255,8 +266,15 @@ static int transact(struct ctl *c, const char *req, struct json **ret)
 	struct json *reply;
 	int r;
 
-	if (send(c->fd, req, strlen(req), MSG_NOSIGNAL) < 0)
-		return -errno;
+	if (send(c->fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
+		r = -errno;
+		/* reapd may have refused us at once, saying why before it closed: read that. */
+		if ((r == -EPIPE || r == -ECONNRESET) && receive(c, 0, &reply) == 0) {
+			*ret = reply;
+			return 0;
+		}
+		return r;
+	}
 	r = receive(c, REPLY_TIMEOUT_S * 1000, &reply);
 	if (r < 0)
 		return r;
@@ -268,7 +286,11 @@ static int transact(struct ctl *c, const char *req, struct json **ret)
 	return 0;
 }
 
-/* Reports a refusal ("ok": false). Returns 0 or EXIT_REFUSED. */
+/*
+ * Reports a refusal ("ok": false). Returns 0, EXIT_REFUSED, or
+ * EXIT_UNREACHABLE when reapd would not serve this connection at all
+ * ("busy": every connection is taken).
+ */
 static int answer(const struct ctl *c, const struct json *reply, bool raw)
 {
 	if (raw && c->json)
@@ -276,7 +298,7 @@ static int answer(const struct ctl *c, const struct json *reply, bool raw)
 	if (json_bool(json_get(reply, "ok")) == 1)
 		return 0;
 	print_refusal(reply);
-	return EXIT_REFUSED;
+	return json_bool(json_get(reply, "busy")) == 1 ? EXIT_UNREACHABLE : EXIT_REFUSED;
 }
 
 /* ---- commands ---- */

@@ -160,6 +160,44 @@ static void test_minfree_levels(void **state)
 	assert_int_equal(decide(&p, &m, 0, 0, &d), 0);
 }
 
+/* --min-adj is a floor no lmkd level lowers: not even a level at adj -1000 that is always hit. */
+static void test_levels_respect_min_adj(void **state)
+{
+	static const int pairs[][2] = {{0x7fffffff, -1000}, {4096, -500}, {8192, 100}};
+	struct decide_params p = {
+		.mem_min = {.is_percent = true, .percent_x100 = 100},
+		.min_adj = 0,
+		.psi_some_min_adj = 200,
+	};
+	struct mem_state m = {.total_kib = 10 * GIB, .avail_kib = 5 * GIB, .free_kib = 8 * MIB,
+			      .file_kib = 8 * MIB};
+	struct decision d;
+
+	(void)state;
+	decide_set_levels(&p, pairs, 3);
+	/* Below the 16 MiB level (adj -500): the round may kill adj 0 and up, no lower. */
+	assert_int_equal(decide(&p, &m, 0, 0, &d), 1);
+	assert_int_equal(d.reason, REASON_MINFREE);
+	assert_int_equal(d.min_adj, 0);
+	/* Only the huge level hit: still adj 0. */
+	m.free_kib = m.file_kib = 5 * GIB;
+	assert_int_equal(decide(&p, &m, 0, 0, &d), 1);
+	assert_int_equal(d.min_adj, 0);
+	/* A level above the floor keeps its own adj. */
+	p.min_adj = -100;
+	m.free_kib = m.file_kib = 20 * MIB;
+	assert_int_equal(decide(&p, &m, 0, 0, &d), 1);
+	assert_int_equal(d.min_adj, 100);
+	/* Every reason, with every signal: never below the floor. */
+	p.min_adj = 300;
+	for (unsigned fired = 0; fired < 16; fired++)
+		for (uint64_t f = 0; f <= 6 * GIB; f += 512 * MIB) {
+			m.free_kib = m.file_kib = m.avail_kib = f;
+			if (decide(&p, &m, fired, 0, &d))
+				assert_true(d.min_adj >= 300);
+		}
+}
+
 static void test_reason_names(void **state)
 {
 	(void)state;
@@ -179,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_psi_some_respects_a_higher_min_adj),
 		cmocka_unit_test(test_minfree_levels),
+		cmocka_unit_test(test_levels_respect_min_adj),
 		cmocka_unit_test(test_reason_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

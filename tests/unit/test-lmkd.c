@@ -139,6 +139,7 @@ struct fixture {
 	struct lmkd_target levels[LMKD_MAX_TARGETS];
 	pid_t kids[8];
 	int n_kids;
+	struct procfs_scope scope;
 };
 
 static uint64_t fake_killcount(void *ctx, int min_adj, int max_adj)
@@ -153,20 +154,26 @@ static int fake_reload(void *ctx)
 	return 0;
 }
 
-static void fake_targets(void *ctx, const struct lmkd_target *levels, size_t n)
+static int fake_targets(void *ctx, const struct lmkd_target *levels, size_t n)
 {
 	struct fixture *f = ctx;
 
 	f->n_levels = n;
 	memcpy(f->levels, levels, n * sizeof(*levels));
+	return 0;
 }
 
 static const struct lmkd_ops ops = {fake_killcount, fake_reload, fake_targets};
 
-static int setup(void **state)
+static int setup_with(void **state, const struct procfs_scope *scope)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct lmkd_config cfg = {.mode = 0666, .max_records = 16};
+	struct lmkd_config cfg = {.mode = 0666, .max_records = 16, .self = getpid()};
+
+	if (scope) {
+		f->scope = *scope;
+		cfg.scope = &f->scope;
+	}
 
 	snprintf(f->dir, sizeof(f->dir), "/tmp/reapd-test-lmkd-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -180,6 +187,20 @@ static int setup(void **state)
 	assert_int_equal(lmkd_new(&cfg, f->loop, &ops, f, &f->l), 0);
 	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+/* A v1 scope no process of this machine is in. */
+static int setup_scoped(void **state)
+{
+	static const struct procfs_scope nowhere = {.kind = PROCFS_SCOPE_V1,
+						    .rel = "/reapd-test-lmkd-nowhere"};
+
+	return setup_with(state, &nowhere);
 }
 
 static int teardown(void **state)
@@ -446,6 +467,87 @@ static void test_credentials(void **state)
 	assert_int_equal(f->n_levels, 0);
 }
 
+/* Another user's 4th connection cannot cut off root's process manager: it is the one refused. */
+static void test_fourth_connection_of_another_user(void **state)
+{
+	struct fixture *f = *state;
+	pid_t a = kid(f);
+	int c[3];
+
+	if (getuid() != 0)
+		skip();
+	for (int i = 0; i < 3; i++)
+		c[i] = conn(f);
+	say(f, c[0], (int32_t[]){LMK_PROCPRIO, a, 1, 500}, 4);
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		char b[8];
+		int fd;
+
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(3);
+		fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		strcpy(sa.sun_path, f->path);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			_exit(4);
+		/* Closed by the server: recv() sees the end. */
+		_exit(recv(fd, b, sizeof(b), 0) == 0 ? 0 : 5);
+	}
+	for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		spin(f);
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("the uid 65534 connection was left open");
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(lmkd_connections(f->l), 3);
+	assert_int_equal(lmkd_registered(f->l), 1);
+	for (int i = 0; i < 3; i++) {
+		int32_t r[4];
+
+		say(f, c[i], (int32_t[]){LMK_GETKILLCNT, 0, 10}, 3);
+		assert_int_equal(hear(c[i], r), 2);
+		close(c[i]);
+	}
+}
+
+/* LMK_PROCPRIO acts inside the scope only: a process elsewhere keeps its adj and is not registered. */
+static void test_outside_scope_refused(void **state)
+{
+	struct fixture *f = *state;
+	pid_t a = kid(f);
+	int c1 = conn(f);
+
+	if (getuid() != 0)
+		skip();
+	say(f, c1, (int32_t[]){LMK_PROCPRIO, a, 0, 700}, 4);
+	say(f, c1, (int32_t[]){LMK_PROCS_PRIO, a, 0, 800, 0}, 5);
+	assert_int_equal(adj_of(a), 0);
+	assert_int_equal(lmkd_registered(f->l), 0);
+	assert_int_equal(lmkd_connections(f->l), 1); /* refused, not dropped: as lmkd */
+	close(c1);
+}
+
+/* Never pid 1 nor reapd itself, even for root on a system scope. */
+static void test_init_and_self_refused(void **state)
+{
+	struct fixture *f = *state;
+	int c1 = conn(f);
+	/* Their current values: were the rule broken, nothing would change on this machine. */
+	int init_adj = adj_of(1), self_adj = adj_of(getpid());
+
+	say(f, c1, (int32_t[]){LMK_PROCPRIO, 1, 0, init_adj}, 4);
+	say(f, c1, (int32_t[]){LMK_PROCPRIO, getpid(), 0, self_adj}, 4);
+	assert_int_equal(lmkd_registered(f->l), 0);
+	assert_int_equal(lmkd_record_adj(f->l, 1), -ENOENT);
+	close(c1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +561,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_closes_unknown_ignored, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fourth_connection_of_another_user, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_outside_scope_refused, setup_scoped, teardown),
+		cmocka_unit_test_setup_teardown(test_init_and_self_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
