@@ -217,7 +217,8 @@ static void on_kill_event(void *ctx, const struct kill_event *ev)
 	struct daemon *d = ctx;
 	int r;
 
-	if (d->events && (r = events_write(d->events, ev)) < 0)
+	/* Queued for the events thread; a full queue is counted and reported there. */
+	if (d->events && (r = events_write(d->events, ev)) < 0 && r != -ENOBUFS)
 		log_warn_errno(r, "cannot write a kill event");
 	metrics_kill(d->metrics, ev);
 	if (d->ctl) {

@@ -98,7 +98,7 @@ events_fifo=$WORK/events.fifo
 mkfifo "$events_fifo"
 start_nb --scope "$MEMCG" --mem-min 20% --events "$events_fifo"
 responsive || hard_fail "events FIFO without a reader: reapctl status does not answer"
-kill_one no-reader
+kill_one late
 timeout 3 head -n 1 "$events_fifo" > "$WORK/consumed" || true
 grep -q "\"pid\":$VICTIM," "$WORK/consumed" ||
 	hard_fail "a late consumer of the events FIFO did not get the event: $(cat "$WORK/consumed")"
@@ -121,7 +121,7 @@ PY
 wait_until 5 test -e "$events_fifo.full" || fail "could not fill the events FIFO"
 start_nb --scope "$MEMCG" --mem-min 20% --events "$events_fifo"
 responsive || hard_fail "full events FIFO: reapctl status does not answer"
-kill_one full-pipe
+kill_one full
 stop_quickly
 grep -q "kill event.*not written" "$WORK/reapd.log" ||
 	fail "the kill event that could not be written is not reported"
