@@ -683,7 +683,8 @@ static size_t report_watchdog_kills(struct daemon *d)
 		ev->scope = domain_name(d->domain);
 		if (ev->exited)
 			log_info("watchdog: pid %d (%s) exited %.1f ms after its SIGKILL", (int)ev->pid,
-				 ev->comm, (double)ev->kill_to_exit_usec / 1000.0);
+				 ev->comm,
+				 ev->kill_to_exit_usec > 0 ? (double)ev->kill_to_exit_usec / 1000.0 : 0.0);
 		else
 			log_warn("watchdog: pid %d (%s) was not seen dead within the kill timeout",
 				 (int)ev->pid, ev->comm);

@@ -34,6 +34,9 @@ if LC_ALL=C grep -q $'\033' "$WORK/reapd.log"; then
 fi
 [ "$(LC_ALL=C grep -c "^reapd: " "$WORK/reapd.log")" = "$(wc -l < "$WORK/reapd.log")" ] ||
 	fail "a log line was split"
+if grep -q -- '-0\.0 ms' "$WORK/reapd.log"; then
+	fail "a duration printed as -0.0 ms"
+fi
 [ "$(events 'sum(1 for e in ev if e["pid"] == '"$ODD"' and e["comm"] == "e\x1b[1m\nz")')" = 1 ] ||
 	fail "the event does not carry the name's bytes"
 [ "$(events 'sum(1 for e in ev if e["pid"] == '"$KEEP"')')" = 0 ] || fail "an event for 'a\\nb'"
