@@ -27,6 +27,8 @@ start_nb() {
 	"$REAPD" --config none --control "$WORK/control" "$@" > "$WORK/reapd.log" 2>&1 &
 	REAPD_PID=$!
 	wait_until 10 grep -q 'psi:' "$WORK/reapd.log" || hard_fail "reapd did not start"
+	# Start-up ends with mlockall, slow under ASan: answering at all comes first.
+	wait_until 10 responsive || hard_fail "reapd never answered reapctl status"
 }
 # responsive: reapctl status answers within a second.
 responsive() { timeout 1 "$REAPCTL" --socket "$WORK/control" status > /dev/null; }
@@ -60,6 +62,7 @@ test_memcg box 400
 conf=$WORK/reapd.conf
 printf 'mem-min = 20%%\nmin-adj = 100\n' > "$conf"
 start_reapd --scope "$MEMCG" --config "$conf"
+wait_until 10 responsive || hard_fail "reapd never answered reapctl status"
 [ "$(setting min_adj)" = 100 ] || fail "min-adj from the file not applied"
 rm "$conf"
 mkfifo "$conf"
