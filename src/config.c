@@ -2,10 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config-version.h"
@@ -590,39 +592,82 @@ static int apply_file_line(struct config *c, char *line, const char *path, unsig
 	return apply(c, o, value, where, err);
 }
 
+#define LINE_MAX_LEN 4096
+
 int config_load_stream(struct config *c, FILE *f, const char *name, FILE *err)
 {
-	char line[4096];
+	char *line = NULL;
+	size_t cap = 0;
 	unsigned lineno = 0;
+	ssize_t n;
+	int r = 0;
 
-	while (fgets(line, sizeof(line), f)) {
-		char *s;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		char *s = line;
 
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
+		if ((size_t)n >= LINE_MAX_LEN) {
 			fprintf(err, "reapd: %s:%u: line too long\n", name, lineno);
-			return -EINVAL;
+			r = -EINVAL;
+			break;
 		}
-		s = trim(line);
+		/* A NUL would silently cut the line short: say what it is. */
+		if (memchr(line, '\0', (size_t)n)) {
+			fprintf(err, "reapd: %s:%u: NUL byte in the file\n", name, lineno);
+			r = -EINVAL;
+			break;
+		}
+		/* Some editors start a UTF-8 file with a byte order mark. */
+		if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+			s += 3;
+		s = trim(s);
 		if (*s == '\0' || *s == '#')
 			continue;
-		if (apply_file_line(c, s, name, lineno, err) < 0)
-			return -EINVAL;
+		if (apply_file_line(c, s, name, lineno, err) < 0) {
+			r = -EINVAL;
+			break;
+		}
 	}
-	if (ferror(f)) {
+	if (r == 0 && ferror(f)) {
 		fprintf(err, "reapd: --config: cannot read '%s'\n", name);
-		return -EIO;
+		r = -EIO;
 	}
-	return 0;
+	free(line);
+	return r;
 }
 
 int config_load_file(struct config *c, const char *path, FILE *err)
 {
-	FILE *f = fopen(path, "re");
-	int r;
+	struct stat st;
+	FILE *f;
+	int fd, r;
 
+	/*
+	 * Non-blocking, so a FIFO (or a device) at the path can never make this
+	 * wait: the loop re-reads the file on SIGHUP, and a FIFO without a writer
+	 * would hang it.  Only a regular file is a config file.
+	 */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		fprintf(err, "reapd: --config: cannot read '%s': %s\n", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		fprintf(err, "reapd: --config: cannot read '%s': %s\n", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(err, "reapd: --config: cannot read '%s': not a regular file\n", path);
+		close(fd);
+		return -EINVAL;
+	}
+	f = fdopen(fd, "r");
 	if (!f) {
 		r = -errno;
+		close(fd);
 		fprintf(err, "reapd: --config: cannot read '%s': %s\n", path, strerror(-r));
 		return r;
 	}

@@ -341,7 +341,8 @@ static void on_kill_event(void *ctx, const struct kill_event *ev)
 	struct daemon *d = ctx;
 	int r;
 
-	if (d->events && (r = events_write(d->events, ev)) < 0)
+	/* Queued for the events thread; a full queue is counted and reported there. */
+	if (d->events && (r = events_write(d->events, ev)) < 0 && r != -ENOBUFS)
 		log_warn_errno(r, "cannot write a kill event");
 	metrics_kill(d->metrics, ev);
 	if (d->ctl) {
@@ -822,7 +823,8 @@ static size_t report_watchdog_kills(struct daemon *d)
 		ev->scope = domain_name(d->domain);
 		if (ev->exited)
 			log_info("watchdog: pid %d (%s) exited %.1f ms after its SIGKILL", (int)ev->pid,
-				 ev->comm, (double)ev->kill_to_exit_usec / 1000.0);
+				 ev->comm,
+				 ev->kill_to_exit_usec > 0 ? (double)ev->kill_to_exit_usec / 1000.0 : 0.0);
 		else
 			log_warn("watchdog: pid %d (%s) was not seen dead within the kill timeout",
 				 (int)ev->pid, ev->comm);

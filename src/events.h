@@ -3,8 +3,12 @@
 
 /*
  * Kill events: one JSON object per line per killed (or, in a dry run, chosen)
- * process, appended to a file or written to stdout.  Formatting uses a
- * buffer inside the writer; nothing is allocated per event.
+ * process, appended to a file or written to stdout.
+ *
+ * The loop never writes the file: events_write() formats the line into a
+ * queue reserved at start-up and a thread of the writer's own writes it, so a
+ * slow disk, a full pipe or a FIFO nobody reads never holds up a kill.  When
+ * the queue is full the event is dropped and counted, never waited for.
  */
 
 #include <stdbool.h>
@@ -44,12 +48,36 @@ struct kill_event {
 
 struct events;
 
+#define EVENTS_QUEUE_LEN 64 /* lines waiting for the writer thread */
+
+struct events_stats {
+	uint64_t written;
+	uint64_t dropped; /* the queue was full */
+	uint64_t failed;  /* the write failed, or exit came first */
+};
+
 /*
- * Opens @path for appending ("-" is stdout).  Returns 0 or -errno.
+ * Opens @path for appending ("-" is stdout) without ever blocking: a FIFO is
+ * written non-blocking, and one with no reader yet is held open so a later
+ * consumer gets the events.  Starts the writer thread.  Returns 0 or -errno.
  */
 int events_open(const char *path, struct events **ret);
 
+/*
+ * Writes what is queued and stops the thread: a file that takes nothing
+ * (a full FIFO) is waited for one second, a write that blocks three; the
+ * lines left are counted, logged and lost.  NULL is allowed.
+ */
 void events_free(struct events *e);
+
+/*
+ * Like events_free() without waiting (for the loop, on reload): the thread
+ * writes what is queued in the background, then frees @e.  NULL is allowed.
+ */
+void events_retire(struct events *e);
+
+/* Copies the counters. */
+void events_stats(struct events *e, struct events_stats *ret);
 
 /*
  * Formats @ev as one JSON line into @buf (size @len).  Returns the length,
@@ -62,5 +90,10 @@ struct jsonw;
 /* Writes @ev's fields (not the braces) into the JSON object @w has open. */
 void events_put_fields(struct jsonw *w, const struct kill_event *ev);
 
-/* Writes @ev as one line. Returns 0 or -errno. */
+/*
+ * Queues @ev as one line for the writer thread; never blocks, never
+ * allocates.  From one thread only (the loop).  Returns 0, -ENOBUFS when the
+ * queue is full (the event is dropped, counted, and the thread warns), or
+ * -EMSGSIZE when the line does not fit.
+ */
 int events_write(struct events *e, const struct kill_event *ev);

@@ -117,6 +117,12 @@ static double mib(uint64_t kib)
 	return (double)kib / 1024.0;
 }
 
+/* A duration to print: unknown or below zero (clocks read a hair apart) is 0, never "-0.0". */
+static double ms_of(int64_t usec)
+{
+	return usec > 0 ? (double)usec / 1000.0 : 0.0;
+}
+
 static void fill_event(const struct victim *v, struct kill_event *ev)
 {
 	const struct killer *k = v->k;
@@ -234,14 +240,14 @@ static void finalize(struct victim *v)
 		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
 			 "freed %.1f MiB; reaped %.1f MiB in %.1f ms%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
-			 ev.reason, mib(v->cand.size_kib), (double)exit_usec / 1000.0,
+			 ev.reason, mib(v->cand.size_kib), ms_of(exit_usec),
 			 mib(ev.freed_kib), mib(res->reaped_kib), (double)res->reap_usec / 1000.0,
 			 res->thawed ? "; thawed" : "");
 	else
 		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
 			 "freed %.1f MiB; not reaped (%s)%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
-			 ev.reason, mib(v->cand.size_kib), (double)exit_usec / 1000.0,
+			 ev.reason, mib(v->cand.size_kib), ms_of(exit_usec),
 			 mib(ev.freed_kib),
 			 !k->cfg.reap ? "--no-reap" : res->reap_error ? strerrorname_np(-res->reap_error)
 								      : "not tried",

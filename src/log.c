@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,7 +66,7 @@ void log_close_syslog(void)
 /* Sends one line (without its newline) to syslog. Returns true if it went. */
 static bool send_syslog(enum log_level level, const char *msg, size_t len)
 {
-	char line[1100];
+	char line[2200];
 	int n;
 
 	n = snprintf(line, sizeof(line), "<%d>reapd[%d]: %.*s", LOG_DAEMON | (int)level,
@@ -98,9 +99,73 @@ static const char *level_name(enum log_level level)
 	return "?";
 }
 
+/*
+ * Returns the length (2-4) of the valid UTF-8 sequence at @p, which has @n
+ * bytes, if it encodes a printable character: 0 for a byte that starts no
+ * valid sequence (overlong forms and surrogates included) and for the C1
+ * controls U+0080-U+009F, which some terminals obey as escapes.
+ */
+static size_t utf8_printable(const unsigned char *p, size_t n)
+{
+	size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	uint32_t cp;
+
+	if (len == 0 || len > n || p[0] > 0xf4)
+		return 0;
+	cp = p[0] & (0x7fu >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if (cp < 0xa0 || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+size_t log_escape(const char *src, size_t len, char *dst, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t out = 0;
+
+	if (size == 0)
+		return 0;
+	for (size_t i = 0; i < len;) {
+		char esc[5];
+		size_t n = 1;
+		const char *piece = esc;
+
+		if (p[i] == '\n' || p[i] == '\t' || p[i] == '\r') {
+			esc[0] = '\\';
+			esc[1] = p[i] == '\n' ? 'n' : p[i] == '\t' ? 't' : 'r';
+			n = 2;
+		} else if (p[i] < 0x20 || p[i] == 0x7f || (p[i] >= 0x80 && !utf8_printable(p + i, len - i))) {
+			static const char hex[] = "0123456789abcdef";
+
+			esc[0] = '\\';
+			esc[1] = 'x';
+			esc[2] = hex[p[i] >> 4];
+			esc[3] = hex[p[i] & 15];
+			n = 4;
+		} else {
+			piece = src + i;
+			n = p[i] < 0x80 ? 1 : utf8_printable(p + i, len - i);
+		}
+		/* Never half an escape or half a character. */
+		if (out + n >= size)
+			break;
+		memcpy(dst + out, piece, n);
+		out += n;
+		i += piece == esc ? 1 : n;
+	}
+	dst[out] = '\0';
+	return out;
+}
+
 int log_full(enum log_level level, int err, const char *fmt, ...)
 {
-	char line[1024];
+	char msg[1024], line[2048];
 	size_t len, prefix;
 	int n;
 	va_list ap;
@@ -113,12 +178,16 @@ int log_full(enum log_level level, int err, const char *fmt, ...)
 	prefix = len;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/*
+	 * Names and paths in a message are chosen by others: a newline would
+	 * forge a second line, an ESC drive the terminal.  Escaped here, once,
+	 * so every line is one line of printable text.
+	 */
 	if (n > 0)
-		len += (size_t)n;
-	if (len > sizeof(line) - 2)
-		len = sizeof(line) - 2;
+		len += log_escape(msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1,
+				  line + len, sizeof(line) - 1 - len);
 
 	if (err != 0) {
 		/* strerrordesc_np never allocates, unlike strerror for unknown codes. */

@@ -8,6 +8,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR = 3,
@@ -37,7 +38,18 @@ int log_open_syslog(const char *path);
 void log_close_syslog(void);
 
 /*
- * Prints one line at @level, prefixed with the level's name.  When @err is
+ * Copies the @len bytes at @src to @dst (size @size, NUL-terminated) with
+ * control bytes escaped: \n, \t, \r, and \xNN for the other bytes
+ * below 0x20, 0x7f, the C1 controls and bytes that are not UTF-8; printable
+ * UTF-8 passes.  Stops before an escape or a character that does not fit.
+ * Returns the length written.
+ */
+size_t log_escape(const char *src, size_t len, char *dst, size_t size);
+
+/*
+ * Prints one line at @level, prefixed with the level's name; the formatted
+ * message goes through log_escape(), so a name holding a newline or a
+ * terminal escape can neither split the line nor reach the terminal.  When @err is
  * non-zero (a negative errno), ": <strerror>" is appended.  Returns @err.
  */
 int log_full(enum log_level level, int err, const char *fmt, ...)

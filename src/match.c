@@ -495,6 +495,29 @@ static int parse_group(struct parser *ps)
 }
 
 /*
+ * POSIX ERE defines '\' only before a special character.  A backslash before
+ * any punctuation is taken as that character, as glibc does; but "\w", "\d",
+ * "\b", "\<", "\`", back-references and the like mean something else to GNU
+ * and Perl, so they are refused rather than silently matched as literals.
+ */
+static bool is_literal_escape(unsigned c)
+{
+	return c > ' ' && c < 0x7f && !is_alnum(c) && c != '<' && c != '>' && c != '`' && c != '\'';
+}
+
+/* Refuses "\@c" with a reason naming it.  Returns -EINVAL. */
+static int fail_escape(struct parser *ps, unsigned c)
+{
+	char msg[64];
+
+	if (c > ' ' && c < 0x7f)
+		snprintf(msg, sizeof(msg), "'\\%c' is not a POSIX ERE escape", (char)c);
+	else
+		snprintf(msg, sizeof(msg), "'\\' before byte 0x%02x is not a POSIX ERE escape", c);
+	return fail(ps, msg);
+}
+
+/*
  * Parses one atom and emits its code.  Returns 1 for an anchor (which, as in
  * glibc, can't be repeated), 0 for anything else, or negative errno.
  */
@@ -523,6 +546,8 @@ static int parse_atom(struct parser *ps)
 		c = (unsigned char)*ps->p++;
 		if (!c)
 			return fail(ps, "trailing backslash");
+		if (!is_literal_escape(c))
+			return fail_escape(ps, c);
 		break;
 	}
 	return emit(ps, OP_CHAR, c, 0, 0);

@@ -14,8 +14,10 @@
  * Supported: literals, '.', bracket expressions ("[a-z]", "[^0-9]",
  * "[[:alpha:]]" and the other POSIX classes), '^', '$', grouping "( )",
  * alternation '|', the quantifiers '*', '+', '?', "{m}", "{m,}", "{m,n}"
- * (bounds up to 255), and '\' escaping any special character.  Matching is
- * case-sensitive and unanchored unless '^'/'$' are used, as with regexec().
+ * (bounds up to 255), and '\' escaping a special character (any punctuation
+ * but "<>`'").  GNU's "\w", "\d", "\s", "\b", "\<" and back-references are
+ * refused, never taken as literals.  Matching is case-sensitive and
+ * unanchored unless '^'/'$' are used, as with regexec().
  */
 
 #include <stdbool.h>

@@ -158,7 +158,13 @@ static int read_comm(struct proctab *pt, struct candidate *c)
 
 	if (n < 0 && n != -EOVERFLOW)
 		return (int)n;
-	len = strcspn(buf, "\n");
+	/*
+	 * A name is any bytes but NUL, a newline included: only the one the
+	 * kernel appends goes, so a rule sees what /proc/<pid>/stat shows.
+	 */
+	len = strlen(buf);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
 	if (len >= COMM_LEN)
 		len = COMM_LEN - 1;
 	memcpy(c->comm, buf, len);

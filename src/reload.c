@@ -110,7 +110,8 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	}
 	keep_fixed(&fresh, &d->cfg);
 	if (!same_string(fresh.events_path, d->cfg.events_path)) {
-		events_free(d->events);
+		/* Its thread writes what is still queued to the old file, without the loop waiting. */
+		events_retire(d->events);
 		d->events = events;
 	}
 	if (victims) {

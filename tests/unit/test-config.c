@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -191,7 +192,7 @@ static void test_help_and_version(void **state)
 	config_free(&run.c);
 }
 
-static char *write_temp(const char *text)
+static char *write_temp_len(const char *text, size_t len)
 {
 	static char path[64];
 	int fd;
@@ -199,9 +200,14 @@ static char *write_temp(const char *text)
 	snprintf(path, sizeof(path), "/tmp/reapd-test-config-XXXXXX");
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
 	close(fd);
 	return path;
+}
+
+static char *write_temp(const char *text)
+{
+	return write_temp_len(text, strlen(text));
 }
 
 static void test_config_file(void **state)
@@ -264,6 +270,73 @@ static void test_config_file_errors(void **state)
 				 t[i].must_say);
 		config_free(&run.c);
 	}
+}
+
+/* What editors and typos put in a file: a BOM, a NUL byte, GNU regex escapes, a FIFO. */
+static void test_file_bytes(void **state)
+{
+	static const char bom[] = "\xef\xbb\xbfmem-min = 7%\nmin-adj = 300\n";
+	static const char nul[] = "mem-min = 7%\nmin-adj = 3\0000\n";
+	static const struct {
+		const char *text;
+		const char *must_say;
+	} bad[] = {
+		{"ignore = ^\\w+d$\n", ":1: ignore: invalid value '^\\w+d$' (bad regular expression: "
+					"'\\w' is not a POSIX ERE escape"},
+		{"\nprefer = \\bfoo\n", ":2: prefer: invalid value"},
+		{"avoid = a\\d\n", "'\\d' is not a POSIX ERE escape"},
+		{"mem-min = 7%\n\xef\xbb\xbfmin-adj = 3\n", ":2: unknown setting"},
+	};
+	char dir[] = "/tmp/reapd-test-config-fifo-XXXXXX", fifo[64];
+	struct run run;
+	char *path;
+
+	(void)state;
+	path = write_temp_len(bom, sizeof(bom) - 1);
+	parse(&run, (const char *[]){"--config", path, NULL});
+	unlink(path);
+	assert_int_equal(run.r, 0);
+	assert_int_equal(run.c.mem_min.percent_x100, 700);
+	assert_int_equal(run.c.min_adj, 300);
+	config_free(&run.c);
+
+	path = write_temp_len(nul, sizeof(nul) - 1);
+	parse(&run, (const char *[]){"--config", path, NULL});
+	unlink(path);
+	assert_int_equal(run.r, -EINVAL);
+	if (!strstr(run.err, ":2: NUL byte"))
+		fail_msg("NUL byte: error '%s'", run.err);
+	config_free(&run.c);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path = write_temp(bad[i].text);
+		parse(&run, (const char *[]){"--config", path, NULL});
+		unlink(path);
+		assert_int_equal(run.r, -EINVAL);
+		if (!strstr(run.err, bad[i].must_say))
+			fail_msg("config '%s': error '%s' lacks '%s'", bad[i].text, run.err,
+				 bad[i].must_say);
+		config_free(&run.c);
+	}
+	parse(&run, (const char *[]){"--ignore", "\\s", NULL});
+	assert_int_equal(run.r, -EINVAL);
+	assert_non_null(strstr(run.err, "--ignore: invalid value '\\s'"));
+	config_free(&run.c);
+	parse(&run, (const char *[]){"--ignore", "^a\\.b\\(\\\\$", NULL});
+	assert_int_equal(run.r, 0);
+	config_free(&run.c);
+
+	/* A FIFO without a writer: refused at once, not waited on. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/f", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	parse(&run, (const char *[]){"--config", fifo, NULL});
+	unlink(fifo);
+	rmdir(dir);
+	assert_int_equal(run.r, -EINVAL);
+	if (!strstr(run.err, "not a regular file"))
+		fail_msg("FIFO: error '%s'", run.err);
+	config_free(&run.c);
 }
 
 /* Every setting with a value that is not its default, as a file would have it. */
@@ -459,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_config_file_errors),
+		cmocka_unit_test(test_file_bytes),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_service_options),
 		cmocka_unit_test(test_default_file),

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -137,6 +139,90 @@ static void test_write_appends(void **state)
 	assert_int_equal(events_open("/nonexistent/dir/events.json", &e), -ENOENT);
 }
 
+static uint64_t mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A FIFO whose reader never reads: writes never wait, drops are counted, exit is bounded. */
+static void test_full_fifo(void **state)
+{
+	char dir[] = "/tmp/reapd-test-events-XXXXXX", path[64], junk[4096];
+	struct kill_event ev = sample();
+	struct events_stats st;
+	struct events *e;
+	uint64_t t0;
+	int rd, wr;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK);
+	wr = open(path, O_WRONLY | O_NONBLOCK);
+	assert_true(rd >= 0 && wr >= 0);
+	memset(junk, 'x', sizeof(junk));
+	while (write(wr, junk, sizeof(junk)) > 0)
+		;
+	close(wr);
+
+	t0 = mono_usec();
+	assert_int_equal(events_open(path, &e), 0);
+	for (int i = 0; i < EVENTS_QUEUE_LEN + 5; i++) {
+		int r = events_write(e, &ev);
+
+		/* The writer thread may have taken the first line off the queue. */
+		assert_true(r == 0 || (r == -ENOBUFS && i >= EVENTS_QUEUE_LEN));
+	}
+	if (mono_usec() - t0 > 500000)
+		fail_msg("writing to a full FIFO took %llu us", (unsigned long long)(mono_usec() - t0));
+	events_stats(e, &st);
+	assert_true(st.dropped == 4 || st.dropped == 5);
+	assert_int_equal(st.written, 0);
+	t0 = mono_usec();
+	events_free(e);
+	t0 = mono_usec() - t0;
+	if (t0 < 900000 || t0 > 2500000)
+		fail_msg("exit with a full FIFO took %llu us", (unsigned long long)t0);
+	close(rd);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A FIFO nobody has opened yet: opening does not wait, a later reader gets the event. */
+static void test_fifo_late_reader(void **state)
+{
+	char dir[] = "/tmp/reapd-test-events-XXXXXX", path[64], buf[4096] = "";
+	struct kill_event ev = sample();
+	struct events *e;
+	ssize_t n = 0;
+	int rd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(events_open(path, &e), 0);
+	assert_int_equal(events_write(e, &ev), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(rd >= 0);
+	for (int i = 0; i < 200 && n <= 0; i++) {
+		n = read(rd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			usleep(5000);
+	}
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"pid\":1234,"));
+	events_free(e);
+	close(rd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +231,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_comm),
 		cmocka_unit_test(test_too_small),
 		cmocka_unit_test(test_write_appends),
+		cmocka_unit_test(test_full_fifo),
+		cmocka_unit_test(test_fifo_late_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

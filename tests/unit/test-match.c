@@ -520,12 +520,8 @@ static void test_stacked_empty(void **state)
 static void test_glibc_differences(void **state)
 {
 	static const struct match_case cases[] = {
-		/* '\' always makes the next byte literal: no GNU "\w", "\<", "\b"... */
-		{ "\\w", "w", true },
-		{ "\\w", "a", false },
-		{ "\\<a", "<a", true },
-		{ "\\<a", "a", false },
-		{ "a\\b", "ab", true },
+		/* '\' before a punctuation character makes it literal, even where POSIX leaves it open. */
+		{ "\\-\\/\\]\\}", "-/]}", true },
 		/*
 		 * glibc drops the '^'/'$' constraint on the second and later
 		 * copies of a repeated group: it finds "(^a){2}" in "aa" but not
@@ -555,6 +551,36 @@ static void test_glibc_differences(void **state)
 				 cases[i].expected);
 		matcher_free(m);
 	}
+}
+
+/*
+ * GNU's "\w", "\d", "\<", "\b", back-references and the like are not POSIX
+ * ERE: taking them as literals would silently match something else than the
+ * user meant, so they are refused; escaping punctuation stays valid.
+ */
+static void test_gnu_escapes(void **state)
+{
+	static const char *const refused[] = {
+		"\\w+", "\\W", "\\d", "\\D", "\\s", "\\S", "\\b", "\\B", "\\<a", "a\\>",
+		"(a)\\1", "\\n", "\\t", "\\`a", "a\\'", "a\\ b", "\\\xc3\xa9",
+	};
+	static const char *const valid[] = {
+		"\\.", "\\(", "\\)", "\\\\", "\\[", "\\]", "\\{", "\\}", "\\*", "\\+",
+		"\\?", "\\|", "\\^", "\\$", "\\-", "\\/", "\\_", "\\:", "[\\w]",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct matcher *m = NULL;
+		char err[128] = "";
+
+		if (matcher_compile(refused[i], &m, err, sizeof(err)) != -EINVAL)
+			fail_msg("/%s/ compiled", refused[i]);
+		if (!strstr(err, "not a POSIX ERE escape"))
+			fail_msg("/%s/: reason '%s'", refused[i], err);
+	}
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		matcher_free(compile_ok(valid[i]));
 }
 
 static void test_pattern_and_free(void **state)
@@ -697,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_linear_time),
 		cmocka_unit_test(test_stacked_empty),
 		cmocka_unit_test(test_glibc_differences),
+		cmocka_unit_test(test_gnu_escapes),
 		cmocka_unit_test(test_pattern_and_free),
 		cmocka_unit_test(test_differential),
 	};

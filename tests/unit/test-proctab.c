@@ -459,9 +459,12 @@ static void test_scan_rules(void **state)
 		{ 2700, 1000, 1000, SKIP_IGNORED, "Web Content" },
 		{ 1204, 0, 0, SKIP_NONE, "bash" },
 		{ 412, -250, -250, SKIP_NONE, "systemd-journal" },
-		/* Names come from the comm files: up to the newline, at most 15 bytes. */
+		/*
+		 * Names come from the comm files, at most 15 bytes, only the
+		 * kernel's final newline stripped: the same bytes as in stat.
+		 */
 		{ 1337, 200, 200, SKIP_NONE, "a) R 1 (b" },
-		{ 2800, 100, 100, SKIP_NONE, "two" },
+		{ 2800, 100, 100, SKIP_NONE, "two\nlines" },
 		{ 57, 0, 0, SKIP_NONE, "kworker/u16:3-e" },
 	};
 	struct policy_rules rules = { 0 };
