@@ -257,6 +257,9 @@ static void *watchdog_thread(void *arg)
 		while (!atomic_load(&w->stop) && (since = atomic_load(&w->busy_since)) != 0 &&
 		       (now = now_usec()) - since >= (uint64_t)w->cfg.timeout_ms * USEC_PER_MSEC) {
 			act(w, now - since);
+			/* After the kills: the next look walks deeper cgroups too. */
+			if (proctab_too_deep(w->pt))
+				proctab_grow_depth(w->pt);
 			if (atomic_load(&w->busy_since) != since)
 				break;
 			usleep(RECHECK_MS * 1000);
@@ -291,6 +294,7 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		.self = cfg->self,
 		.rules = cfg->rules,
 		.capacity = cfg->capacity,
+		.cg_depth = cfg->cg_depth,
 	};
 	if ((r = proctab_new(&pc, &w->pt)) < 0 ||
 	    (r = policy_work_new(cfg->capacity, &w->work)) < 0)

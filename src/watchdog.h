@@ -30,6 +30,7 @@ struct watchdog_config {
 	/* Read only while the loop is stuck, so never while a reload changes it. */
 	const struct policy_rules *rules;
 	size_t capacity;
+	size_t cg_depth; /* cgroup levels walked at first (proctab_config.cg_depth) */
 	unsigned max_victims;
 	unsigned kill_timeout_ms;
 	bool reap;
