@@ -41,6 +41,7 @@ struct proctab {
 	int scope_fd;
 	pid_t self;
 	const struct policy_rules *rules;
+	struct match_scratch *scratch; /* this table's, for matching the rules */
 	struct candidate *cands;
 	size_t capacity;
 	size_t n;
@@ -83,7 +84,9 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	pt->status = malloc(STATUS_BUF);
 	pt->procs = malloc(PROCS_BUF);
 	pt->frames = calloc(pt->depth, sizeof(*pt->frames));
-	if (!pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs || !pt->frames) {
+	r = match_scratch_new(pt->rules ? policy_rules_states(pt->rules) : 0, &pt->scratch);
+	if (r < 0 || !pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs ||
+	    !pt->frames) {
 		proctab_free(pt);
 		return -ENOMEM;
 	}
@@ -109,7 +112,13 @@ void proctab_free(struct proctab *pt)
 	free(pt->status);
 	free(pt->procs);
 	free(pt->frames);
+	match_scratch_free(pt->scratch);
 	free(pt);
+}
+
+int proctab_reserve_rules(struct proctab *pt, const struct policy_rules *rules)
+{
+	return match_scratch_reserve(&pt->scratch, policy_rules_states(rules));
 }
 
 bool proctab_overflowed(const struct proctab *pt)
@@ -224,7 +233,9 @@ static void consider(struct proctab *pt, pid_t pid)
 	if (pt->rules && !policy_rules_empty(pt->rules)) {
 		if (read_comm(pt, &c) < 0)
 			return;
-		policy_apply_rules(pt->rules, &c);
+		/* -ENOBUFS cannot happen: the scratch is reserved for the rules it points at. */
+		if (policy_apply_rules(pt->rules, pt->scratch, &c) < 0)
+			return;
 	}
 	if (c.eff_adj < pt->min_adj)
 		return;

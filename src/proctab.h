@@ -22,7 +22,11 @@ struct proctab_config {
 	const char *proc_root;           /* "/proc" or a fixture tree */
 	int scope_dirfd;                 /* -1: every process; else a cgroup directory (not owned) */
 	pid_t self;                      /* never a candidate */
-	const struct policy_rules *rules; /* may be NULL */
+	/*
+	 * May be NULL.  Read while scanning: it must stay valid, and change only
+	 * when no scan runs, after proctab_reserve_rules() for its new patterns.
+	 */
+	const struct policy_rules *rules;
 	size_t capacity;                 /* candidates kept per scan */
 	size_t cg_depth;                 /* cgroup levels walked below the scope; 0: 64 */
 };
@@ -31,6 +35,15 @@ struct proctab_config {
 int proctab_new(const struct proctab_config *cfg, struct proctab **ret);
 
 void proctab_free(struct proctab *pt);
+
+/*
+ * Makes the table's matching scratch large enough for @rules, before the
+ * rules it points at become @rules (allocates: call it off the kill path,
+ * while no scan of this table runs).  The scratch is the table's own, so
+ * tables on different threads may share one rules object.  Returns 0 or
+ * -ENOMEM (the scratch is then unchanged).
+ */
+int proctab_reserve_rules(struct proctab *pt, const struct policy_rules *rules);
 
 /*
  * Scans the scope: every process except pid 1, @self and adj -1000, whose
