@@ -19,7 +19,9 @@ require_root
 require_binaries
 require_memcg
 
-# A FIFO whose pipe is full whenever $WORK/block<N> exists and $WORK/drain<N> does not.
+# A FIFO whose pipe is full whenever $WORK/block<N> exists and $WORK/drain<N> does
+# not, for 20 s at most: a loop stuck on it does not see SIGTERM, and the
+# cleanup after a failure must not wait for it forever.
 mkfifo "$WORK/events.fifo"
 python3 - "$WORK" <<'PY' &
 import fcntl, os, re, sys, time
@@ -45,7 +47,8 @@ for phase in (1, 2):
             time.sleep(0.02)
     fill()
     open(f"{work}/blocked{phase}", "w").close()
-    while not os.path.exists(f"{work}/drain{phase}"):
+    deadline = time.monotonic() + 20
+    while not os.path.exists(f"{work}/drain{phase}") and time.monotonic() < deadline:
         time.sleep(0.05)
 while True:
     try:
