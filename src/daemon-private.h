@@ -79,6 +79,7 @@ struct daemon {
 	uint64_t follow_until_usec;
 	uint64_t quiet_until_usec; /* dry run: do not report the same victims every poll */
 	uint64_t nothing_warned_usec;
+	bool unwalked_warned; /* the last scan's unwalked cgroups were logged */
 	uint64_t credit_kib;
 	uint64_t credit_base_kib;
 	uint64_t credit_until_usec;

@@ -96,6 +96,31 @@ static void grow_tables(struct daemon *d)
 	log_info("process table grown to %zu entries", proctab_capacity(d->pt));
 }
 
+/*
+ * A scan could not walk every cgroup of the scope: their processes were not
+ * candidates.  Says so once (until a scan walks them all again), and takes
+ * the walk deeper when depth was the reason (allocates: never before the kill).
+ */
+static void note_unwalked(struct daemon *d)
+{
+	size_t unwalked = proctab_unwalked(d->pt), depth = proctab_depth(d->pt);
+	bool too_deep = proctab_too_deep(d->pt);
+
+	if (unwalked == 0) {
+		d->unwalked_warned = false;
+		return;
+	}
+	if (!d->unwalked_warned)
+		log_warn("%zu cgroups below %s could not be walked (%s); their processes were "
+			 "not candidates",
+			 unwalked, domain_name(d->domain),
+			 too_deep ? "deeper than the walk went" : "fd limit or unreadable");
+	d->unwalked_warned = true;
+	if (too_deep && proctab_grow_depth(d->pt) == 0)
+		log_info("cgroup walk now goes %zu levels deep (was %zu)", proctab_depth(d->pt),
+			 depth);
+}
+
 static void warn_nothing_left(struct daemon *d, const struct decision *dec,
 			      const struct mem_state *m, uint64_t now)
 {
@@ -242,6 +267,7 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 		  (double)round.scan_usec / 1000.0);
 	if (proctab_overflowed(d->pt))
 		grow_tables(d);
+	note_unwalked(d);
 }
 
 /* The mark the poll interval aims at: --mem-min, or a higher minfree level. */
@@ -708,13 +734,18 @@ static int setup_tables(struct daemon *d)
 	r = proctab_new(&pc, &d->pt);
 	if (r < 0)
 		return r;
-	/* A first scan warms the table; grow until the scope fits twice over. */
-	while ((r = proctab_scan(d->pt, ADJ_MIN + 1, &cands)) >= 0 &&
-	       (proctab_overflowed(d->pt) || (size_t)r * 2 > proctab_capacity(d->pt)))
+	/* A first scan warms the table; grow until the scope fits twice over, at any depth. */
+	for (;;) {
+		if ((r = proctab_scan(d->pt, ADJ_MIN + 1, &cands)) < 0)
+			return r;
+		if (proctab_too_deep(d->pt) && proctab_grow_depth(d->pt) == 0)
+			continue;
+		if (!proctab_overflowed(d->pt) && (size_t)r * 2 <= proctab_capacity(d->pt))
+			break;
 		if ((r = proctab_grow(d->pt)) < 0)
 			return r;
-	if (r < 0)
-		return r;
+	}
+	note_unwalked(d);
 	r = policy_work_new(proctab_capacity(d->pt), &d->work);
 	if (r < 0)
 		return r;
@@ -850,6 +881,7 @@ static int start_watchdog(struct daemon *d)
 		.self = d->self,
 		.rules = &d->cfg.rules,
 		.capacity = proctab_capacity(d->pt),
+		.cg_depth = proctab_depth(d->pt),
 		.max_victims = cfg->dry_run ? 0 : cfg->max_victims, /* 0: never kills */
 		.kill_timeout_ms = cfg->kill_timeout_ms,
 		.reap = !cfg->no_reap,

@@ -12,6 +12,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+/* Atomic: a reload sets it on the loop thread while the watchdog and reaper threads log. */
 static enum log_level max_level = LOG_LEVEL_INFO;
 static int log_fd = 2;
 static int syslog_fd = -1;
@@ -20,12 +21,12 @@ static socklen_t syslog_addr_len;
 
 void log_set_level(enum log_level level)
 {
-	max_level = level;
+	__atomic_store_n(&max_level, level, __ATOMIC_RELAXED);
 }
 
 bool log_enabled(enum log_level level)
 {
-	return level <= max_level;
+	return level <= __atomic_load_n(&max_level, __ATOMIC_RELAXED);
 }
 
 void log_set_fd(int fd)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sys.h"
+
 /*
  * The pattern is compiled straight into a program for a Pike VM, without an
  * intermediate syntax tree.  Jumps are relative to the instruction holding
@@ -53,7 +55,15 @@ struct matcher {
 	struct byte_set *classes;
 	/* Whether a match may start after the first byte; false for "^..." patterns. */
 	bool restart;
-	/* Matching scratch, sized to len at compile time so matching never allocates. */
+};
+
+/*
+ * A thread's matching scratch: the VM's state lists, its closure stack and
+ * the visited marks, each with room for @states program counters.  Marks
+ * carry a generation, so one scratch serves any number of matchers.
+ */
+struct match_scratch {
+	size_t states;
 	uint32_t *cur;
 	uint32_t *next;
 	uint32_t *stack;
@@ -627,20 +637,20 @@ static int parse_alt(struct parser *ps)
 }
 
 /* Moves to the next generation of marks, clearing them all when the counter wraps. */
-static void next_gen(struct matcher *m)
+static void next_gen(struct match_scratch *sc)
 {
-	if (++m->gen == 0) {
-		memset(m->mark, 0, m->len * sizeof(m->mark[0]));
-		m->gen = 1;
+	if (++sc->gen == 0) {
+		memset(sc->mark, 0, sc->states * sizeof(sc->mark[0]));
+		sc->gen = 1;
 	}
 }
 
 /* Pushes @pc onto the closure stack unless it was already visited this generation. */
-static void push(struct matcher *m, uint32_t *sp, uint32_t pc)
+static void push(struct match_scratch *sc, uint32_t *sp, uint32_t pc)
 {
-	if (m->mark[pc] != m->gen) {
-		m->mark[pc] = m->gen;
-		m->stack[(*sp)++] = pc;
+	if (sc->mark[pc] != sc->gen) {
+		sc->mark[pc] = sc->gen;
+		sc->stack[(*sp)++] = pc;
 	}
 }
 
@@ -650,30 +660,30 @@ static void push(struct matcher *m, uint32_t *sp, uint32_t pc)
  * position is the start and the end of the input.  Returns true if MATCH is
  * reachable, in which case @list may be incomplete.
  */
-static bool add_state(struct matcher *m, uint32_t *list, uint32_t *n, uint32_t pc,
-		      bool bol, bool eol)
+static bool add_state(const struct matcher *m, struct match_scratch *sc, uint32_t *list,
+		      uint32_t *n, uint32_t pc, bool bol, bool eol)
 {
 	uint32_t sp = 0;
 
 	/* An explicit stack: recursion could go as deep as the program is long. */
-	push(m, &sp, pc);
+	push(sc, &sp, pc);
 	while (sp > 0) {
 		const struct inst *in;
 
-		pc = m->stack[--sp];
+		pc = sc->stack[--sp];
 		in = &m->prog[pc];
 		switch (in->op) {
 		case OP_JMP:
-			push(m, &sp, (uint32_t)((int32_t)pc + in->x));
+			push(sc, &sp, (uint32_t)((int32_t)pc + in->x));
 			break;
 		case OP_SPLIT:
-			push(m, &sp, (uint32_t)((int32_t)pc + in->y));
-			push(m, &sp, (uint32_t)((int32_t)pc + in->x));
+			push(sc, &sp, (uint32_t)((int32_t)pc + in->y));
+			push(sc, &sp, (uint32_t)((int32_t)pc + in->x));
 			break;
 		case OP_BOL:
 		case OP_EOL:
 			if (in->op == OP_BOL ? bol : eol)
-				push(m, &sp, pc + 1);
+				push(sc, &sp, pc + 1);
 			break;
 		case OP_MATCH:
 			return true;
@@ -701,73 +711,118 @@ static bool consumes(const struct matcher *m, const struct inst *in, unsigned c)
 }
 
 /*
- * Matching uses the scratch lists in @m, so one matcher must not be used by
- * two threads at once; different matchers are independent.
+ * @m is only read, so threads may share it; all that changes is in @sc,
+ * which must not be used by two threads at once.
  */
-bool matcher_match(struct matcher *m, const char *s)
+int matcher_match(const struct matcher *m, const char *s, struct match_scratch *sc)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	uint32_t ncur = 0;
+	uint32_t ncur = 0, *cur = sc->cur, *next = sc->next;
 
-	next_gen(m);
-	if (add_state(m, m->cur, &ncur, 0, true, !u[0]))
-		return true;
+	if (sc->states < m->len)
+		return -ENOBUFS;
+	next_gen(sc);
+	if (add_state(m, sc, cur, &ncur, 0, true, !u[0]))
+		return 1;
 	for (size_t i = 0; u[i]; i++) {
 		bool eol = !u[i + 1];
 		uint32_t nnext = 0, *tmp;
 
 		if (!ncur && !m->restart)
-			return false;
-		next_gen(m);
+			return 0;
+		next_gen(sc);
 		for (uint32_t k = 0; k < ncur; k++) {
-			uint32_t pc = m->cur[k];
+			uint32_t pc = cur[k];
 
 			if (consumes(m, &m->prog[pc], u[i]) &&
-			    add_state(m, m->next, &nnext, pc + 1, false, eol))
-				return true;
+			    add_state(m, sc, next, &nnext, pc + 1, false, eol))
+				return 1;
 		}
 		/* Unanchored search: a match may also start at the next position. */
-		if (m->restart && add_state(m, m->next, &nnext, 0, false, eol))
-			return true;
-		tmp = m->cur;
-		m->cur = m->next;
-		m->next = tmp;
+		if (m->restart && add_state(m, sc, next, &nnext, 0, false, eol))
+			return 1;
+		tmp = cur;
+		cur = next;
+		next = tmp;
 		ncur = nnext;
 	}
-	return false;
+	return 0;
 }
 
 /*
  * Returns whether starting the program anywhere but at the start of the
  * input can reach anything, i.e. whether the search must keep restarting.
  */
-static bool compute_restart(struct matcher *m)
+static bool compute_restart(const struct matcher *m, struct match_scratch *sc)
 {
 	for (int eol = 0; eol < 2; eol++) {
 		uint32_t n = 0;
 
-		next_gen(m);
-		if (add_state(m, m->cur, &n, 0, false, eol) || n)
+		next_gen(sc);
+		if (add_state(m, sc, sc->cur, &n, 0, false, eol) || n)
 			return true;
 	}
 	return false;
 }
 
-/* Allocates the matching scratch for @m.  Returns 0 or -ENOMEM. */
-static int alloc_scratch(struct matcher *m)
+int match_scratch_new(size_t states, struct match_scratch **ret)
 {
-	m->cur = calloc(m->len, sizeof(uint32_t));
-	m->next = calloc(m->len, sizeof(uint32_t));
-	m->stack = calloc(m->len, sizeof(uint32_t));
-	m->mark = calloc(m->len, sizeof(uint32_t));
-	if (!m->cur || !m->next || !m->stack || !m->mark)
+	struct match_scratch *sc = calloc(1, sizeof(*sc));
+
+	if (!sc)
 		return -ENOMEM;
+	sc->states = states ? states : 1;
+	/* One block: four lists of @states each; the marks start clear. */
+	sc->cur = calloc(4 * sc->states, sizeof(uint32_t));
+	if (!sc->cur) {
+		free(sc);
+		return -ENOMEM;
+	}
+	sc->next = sc->cur + sc->states;
+	sc->stack = sc->next + sc->states;
+	sc->mark = sc->stack + sc->states;
+	/* Backed now, so that matching under pressure does not fault pages in. */
+	prefault(sc->cur, 4 * sc->states * sizeof(uint32_t));
+	*ret = sc;
 	return 0;
+}
+
+int match_scratch_reserve(struct match_scratch **sc, size_t states)
+{
+	struct match_scratch *fresh;
+	int r;
+
+	if (*sc && (*sc)->states >= states)
+		return 0;
+	if ((r = match_scratch_new(states, &fresh)) < 0)
+		return r;
+	match_scratch_free(*sc);
+	*sc = fresh;
+	return 0;
+}
+
+size_t match_scratch_states(const struct match_scratch *sc)
+{
+	return sc->states;
+}
+
+void match_scratch_free(struct match_scratch *sc)
+{
+	if (!sc)
+		return;
+	free(sc->cur);
+	free(sc);
+}
+
+size_t matcher_states(const struct matcher *m)
+{
+	return m->len;
 }
 
 int matcher_compile(const char *pattern, struct matcher **ret, char *err, size_t err_len)
 {
 	struct parser ps = { .p = pattern, .err = err, .err_len = err_len };
+	struct match_scratch *sc;
 	struct matcher *m;
 	int r;
 
@@ -791,11 +846,12 @@ int matcher_compile(const char *pattern, struct matcher **ret, char *err, size_t
 	if (r < 0)
 		goto fail;
 	m->len = (uint32_t)ps.len;
-	if (alloc_scratch(m) < 0) {
+	if (match_scratch_new(m->len, &sc) < 0) {
 		r = fail_nomem(&ps);
 		goto fail;
 	}
-	m->restart = compute_restart(m);
+	m->restart = compute_restart(m, sc);
+	match_scratch_free(sc);
 	*ret = m;
 	return 0;
 fail:
@@ -815,9 +871,5 @@ void matcher_free(struct matcher *m)
 	free(m->pattern);
 	free(m->prog);
 	free(m->classes);
-	free(m->cur);
-	free(m->next);
-	free(m->stack);
-	free(m->mark);
 	free(m);
 }

@@ -41,32 +41,110 @@ bool policy_rules_empty(const struct policy_rules *rules)
 	return rules->n_prefer == 0 && rules->n_avoid == 0 && rules->n_ignore == 0;
 }
 
-static bool match_any(struct matcher *const *ms, size_t n, const char *s)
+/* Returns 1 when one of @ms matches @s, 0 when none does, or -ENOBUFS. */
+static int match_any(struct matcher *const *ms, size_t n, const char *s,
+		     struct match_scratch *scratch)
 {
-	for (size_t i = 0; i < n; i++)
-		if (matcher_match(ms[i], s))
-			return true;
-	return false;
+	for (size_t i = 0; i < n; i++) {
+		int r = matcher_match(ms[i], s, scratch);
+
+		if (r != 0)
+			return r;
+	}
+	return 0;
 }
 
-void policy_apply_rules(const struct policy_rules *rules, struct candidate *c)
+int policy_apply_rules(const struct policy_rules *rules, struct match_scratch *scratch,
+		       struct candidate *c)
 {
-	int adj = c->adj;
+	int adj = c->adj, ignore, prefer = 0, avoid = 0;
 
-	if (match_any(rules->ignore, rules->n_ignore, c->comm))
-		c->skip = SKIP_IGNORED;
+	ignore = match_any(rules->ignore, rules->n_ignore, c->comm, scratch);
 	/* -1000 is the kernel's "never kill"; a name rule must not undo it. */
 	if (adj > ADJ_MIN) {
-		if (match_any(rules->prefer, rules->n_prefer, c->comm))
-			adj += ADJ_PREFER_SHIFT;
-		if (match_any(rules->avoid, rules->n_avoid, c->comm))
-			adj -= ADJ_PREFER_SHIFT;
-		if (adj > ADJ_MAX)
-			adj = ADJ_MAX;
-		if (adj <= ADJ_MIN)
-			adj = ADJ_MIN + 1;
+		prefer = match_any(rules->prefer, rules->n_prefer, c->comm, scratch);
+		avoid = match_any(rules->avoid, rules->n_avoid, c->comm, scratch);
 	}
+	if (ignore < 0 || prefer < 0 || avoid < 0)
+		return -ENOBUFS;
+	if (ignore)
+		c->skip = SKIP_IGNORED;
+	if (prefer)
+		adj += ADJ_PREFER_SHIFT;
+	if (avoid)
+		adj -= ADJ_PREFER_SHIFT;
+	if (adj > ADJ_MAX)
+		adj = ADJ_MAX;
+	if (adj <= ADJ_MIN && c->adj > ADJ_MIN)
+		adj = ADJ_MIN + 1;
 	c->eff_adj = (int16_t)adj;
+	return 0;
+}
+
+/* Returns the largest matcher_states() of @ms. */
+static size_t max_states(struct matcher *const *ms, size_t n, size_t states)
+{
+	for (size_t i = 0; i < n; i++)
+		if (matcher_states(ms[i]) > states)
+			states = matcher_states(ms[i]);
+	return states;
+}
+
+size_t policy_rules_states(const struct policy_rules *rules)
+{
+	size_t states = max_states(rules->prefer, rules->n_prefer, 0);
+
+	states = max_states(rules->avoid, rules->n_avoid, states);
+	return max_states(rules->ignore, rules->n_ignore, states);
+}
+
+/* Compiles @n patterns of @src anew into @dst.  Returns 0 or -errno (@dst then holds none). */
+static int copy_list(struct matcher *const *src, size_t n, struct matcher **dst)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = matcher_compile(matcher_pattern(src[i]), &dst[i], NULL, 0);
+
+		if (r < 0) {
+			while (i-- > 0)
+				matcher_free(dst[i]);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int policy_rules_copy(const struct policy_rules *src, struct policy_rules *ret)
+{
+	struct policy_rules copy = {
+		.n_prefer = src->n_prefer, .n_avoid = src->n_avoid, .n_ignore = src->n_ignore,
+	};
+	int r;
+
+	if ((r = copy_list(src->prefer, src->n_prefer, copy.prefer)) < 0)
+		return r;
+	if ((r = copy_list(src->avoid, src->n_avoid, copy.avoid)) < 0) {
+		copy.n_avoid = copy.n_ignore = 0;
+		policy_rules_free(&copy);
+		return r;
+	}
+	if ((r = copy_list(src->ignore, src->n_ignore, copy.ignore)) < 0) {
+		copy.n_ignore = 0;
+		policy_rules_free(&copy);
+		return r;
+	}
+	*ret = copy;
+	return 0;
+}
+
+void policy_rules_free(struct policy_rules *rules)
+{
+	for (size_t i = 0; i < rules->n_prefer; i++)
+		matcher_free(rules->prefer[i]);
+	for (size_t i = 0; i < rules->n_avoid; i++)
+		matcher_free(rules->avoid[i]);
+	for (size_t i = 0; i < rules->n_ignore; i++)
+		matcher_free(rules->ignore[i]);
+	*rules = (struct policy_rules){0};
 }
 
 int policy_work_new(size_t capacity, struct policy_work **ret)

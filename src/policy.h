@@ -89,9 +89,26 @@ bool policy_rules_empty(const struct policy_rules *rules);
  * Sets @c->eff_adj from @c->adj and @c->comm: +300 for a --prefer match, -300
  * for an --avoid match (both: no shift), clamped to [-1000, 1000], with the
  * unkillable -1000 never shifted; sets @c->skip to SKIP_IGNORED for an
- * --ignore match.  Never allocates.
+ * --ignore match.  Matches with the calling thread's @scratch, which must
+ * have room for policy_rules_states(@rules); @rules is only read, so threads
+ * may share it.  Never allocates.  Returns 0, or -ENOBUFS (scratch too
+ * small; @c is then unchanged).
  */
-void policy_apply_rules(const struct policy_rules *rules, struct candidate *c);
+int policy_apply_rules(const struct policy_rules *rules, struct match_scratch *scratch,
+		       struct candidate *c);
+
+/* Returns the scratch states matching @rules needs (see match_scratch_reserve()). */
+size_t policy_rules_states(const struct policy_rules *rules);
+
+/*
+ * Compiles every pattern of @src anew into @ret, so that the copy shares
+ * nothing with @src and outlives it (allocates).  Returns 0, or -errno
+ * (-ENOMEM) with @ret untouched.
+ */
+int policy_rules_copy(const struct policy_rules *src, struct policy_rules *ret);
+
+/* Frees the matchers of @rules and empties it. */
+void policy_rules_free(struct policy_rules *rules);
 
 /*
  * Fills the size fields of @c (and may set @c->skip).  Returns 0, or -errno

@@ -17,7 +17,10 @@
 #define STAT_BUF    1024
 #define STATUS_BUF  16384
 #define PROCS_BUF   16384
-#define MAX_CG_DEPTH 32
+/* Cgroup levels below the scope walked before the first proctab_grow_depth(). */
+#define CG_DEPTH_DEFAULT 64
+/* Each level walked holds a directory fd open; the fd limit bites long before this. */
+#define CG_DEPTH_MAX     65536
 #define SHARE_SLOTS  128 /* smaps_rollup results kept, by pid */
 #define SHARE_MAX_AGE_USEC (30 * USEC_PER_SEC)
 
@@ -42,17 +45,28 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/* One directory of the cgroup walk: its fd and where its next entry is. */
+struct cg_frame {
+	int fd;
+	int64_t off;
+};
+
 struct proctab {
 	int proc_fd;
 	int scope_fd;
 	pid_t self;
 	const struct policy_rules *rules;
+	struct match_scratch *scratch; /* this table's, for matching the rules */
 	struct candidate *cands;
 	size_t capacity;
 	size_t n;
 	size_t seen;
 	int min_adj;
 	bool overflowed;
+	struct cg_frame *frames; /* the walk's stack: frames[0] is the scope */
+	size_t depth;            /* frames allocated */
+	size_t unwalked;         /* cgroups the last scan could not walk */
+	bool too_deep;           /* some of them lay deeper than the frames reach */
 	char *dents;  /* DENTS_BUF */
 	char *stat;   /* STAT_BUF */
 	char *status; /* STATUS_BUF */
@@ -71,6 +85,9 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	pt->self = cfg->self;
 	pt->rules = cfg->rules;
 	pt->capacity = cfg->capacity ? cfg->capacity : 1;
+	pt->depth = cfg->cg_depth ? cfg->cg_depth : CG_DEPTH_DEFAULT;
+	if (pt->depth > CG_DEPTH_MAX)
+		pt->depth = CG_DEPTH_MAX;
 	pt->proc_fd = open(cfg->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pt->proc_fd < 0) {
 		r = -errno;
@@ -82,7 +99,10 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	pt->stat = malloc(STAT_BUF);
 	pt->status = malloc(STATUS_BUF);
 	pt->procs = malloc(PROCS_BUF);
-	if (!pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs) {
+	pt->frames = calloc(pt->depth, sizeof(*pt->frames));
+	r = match_scratch_new(pt->rules ? policy_rules_states(pt->rules) : 0, &pt->scratch);
+	if (r < 0 || !pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs ||
+	    !pt->frames) {
 		proctab_free(pt);
 		return -ENOMEM;
 	}
@@ -92,6 +112,7 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	prefault(pt->stat, STAT_BUF);
 	prefault(pt->status, STATUS_BUF);
 	prefault(pt->procs, PROCS_BUF);
+	prefault(pt->frames, pt->depth * sizeof(*pt->frames));
 	*ret = pt;
 	return 0;
 }
@@ -106,7 +127,14 @@ void proctab_free(struct proctab *pt)
 	free(pt->stat);
 	free(pt->status);
 	free(pt->procs);
+	free(pt->frames);
+	match_scratch_free(pt->scratch);
 	free(pt);
+}
+
+int proctab_reserve_rules(struct proctab *pt, const struct policy_rules *rules)
+{
+	return match_scratch_reserve(&pt->scratch, policy_rules_states(rules));
 }
 
 bool proctab_overflowed(const struct proctab *pt)
@@ -122,6 +150,40 @@ size_t proctab_seen(const struct proctab *pt)
 size_t proctab_capacity(const struct proctab *pt)
 {
 	return pt->capacity;
+}
+
+size_t proctab_unwalked(const struct proctab *pt)
+{
+	return pt->unwalked;
+}
+
+bool proctab_too_deep(const struct proctab *pt)
+{
+	return pt->too_deep;
+}
+
+size_t proctab_depth(const struct proctab *pt)
+{
+	return pt->depth;
+}
+
+int proctab_grow_depth(struct proctab *pt)
+{
+	size_t depth = pt->depth * 2;
+	struct cg_frame *f;
+
+	if (pt->depth >= CG_DEPTH_MAX)
+		return -E2BIG;
+	if (depth > CG_DEPTH_MAX)
+		depth = CG_DEPTH_MAX;
+	f = calloc(depth, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	prefault(f, depth * sizeof(*f));
+	free(pt->frames);
+	pt->frames = f;
+	pt->depth = depth;
+	return 0;
 }
 
 int proctab_grow(struct proctab *pt)
@@ -193,7 +255,9 @@ static void consider(struct proctab *pt, pid_t pid)
 	if (pt->rules && !policy_rules_empty(pt->rules)) {
 		if (read_comm(pt, &c) < 0)
 			return;
-		policy_apply_rules(pt->rules, &c);
+		/* -ENOBUFS cannot happen: the scratch is reserved for the rules it points at. */
+		if (policy_apply_rules(pt->rules, pt->scratch, &c) < 0)
+			return;
 	}
 	if (c.eff_adj < pt->min_adj)
 		return;
@@ -275,43 +339,120 @@ static int scan_cgroup_procs(struct proctab *pt, int dirfd)
 	return 0;
 }
 
-/* Considers the processes of the cgroup at @dirfd and of every cgroup below it. */
-static int scan_cgroup_tree(struct proctab *pt, int dirfd, unsigned depth)
+/* A cgroup gone while it was walked is no loss; anything else is a cgroup not looked at. */
+static bool removed(int r)
 {
-	char *dents = pt->dents;
-	int r = scan_cgroup_procs(pt, dirfd);
+	return r == -ENOENT || r == -ENODEV;
+}
 
-	if (r < 0)
-		return r;
-	if (depth >= MAX_CG_DEPTH)
-		return 0;
-	if (lseek(dirfd, 0, SEEK_SET) < 0)
-		return -errno;
+/*
+ * Opens the next child cgroup of @f, from where the last call stopped, into
+ * @ret_fd.  The dents buffer is re-read from @f->off each time: deeper levels
+ * overwrite it in between.  Children that cannot be opened are counted as
+ * unwalked.  Returns 1 with a child, 0 when none is left, or -errno when the
+ * directory cannot be read.
+ */
+static int next_child(struct proctab *pt, struct cg_frame *f, int *ret_fd)
+{
 	for (;;) {
-		/* The dents buffer is shared with deeper levels, so re-read from the saved offset. */
-		ssize_t n = sys_getdents64(dirfd, dents, DENTS_BUF / 2);
+		ssize_t n;
 
+		if (lseek(f->fd, f->off, SEEK_SET) < 0)
+			return -errno;
+		n = sys_getdents64(f->fd, pt->dents, DENTS_BUF);
 		if (n <= 0)
 			return (int)n;
 		for (ssize_t off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(dents + off);
-			int64_t next = d->d_off;
-			int sub;
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(pt->dents + off);
+			int fd;
 
 			off += d->d_reclen;
+			f->off = d->d_off;
 			if (d->d_type != DT_DIR || d->d_name[0] == '.')
 				continue;
-			sub = open_at(dirfd, d->d_name, O_RDONLY | O_DIRECTORY);
-			if (sub < 0)
-				continue; /* removed meanwhile */
-			scan_cgroup_tree(pt, sub, depth + 1);
-			close(sub);
-			/* Resume after this entry; the buffer was overwritten below. */
-			if (lseek(dirfd, next, SEEK_SET) < 0)
-				return -errno;
-			break;
+			fd = open_at(f->fd, d->d_name, O_RDONLY | O_DIRECTORY);
+			if (fd >= 0) {
+				*ret_fd = fd;
+				return 1;
+			}
+			if (!removed(fd))
+				pt->unwalked++; /* EMFILE, EACCES, ...: its whole subtree is missed */
 		}
 	}
+}
+
+/* Counts the child cgroups of the cgroup at @dirfd. Returns the count or -errno. */
+static int count_children(struct proctab *pt, int dirfd)
+{
+	int count = 0;
+
+	if (lseek(dirfd, 0, SEEK_SET) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = sys_getdents64(dirfd, pt->dents, DENTS_BUF);
+
+		if (n <= 0)
+			return n < 0 ? (int)n : count;
+		for (ssize_t off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(pt->dents + off);
+
+			off += d->d_reclen;
+			if (d->d_type == DT_DIR && d->d_name[0] != '.')
+				count++;
+		}
+	}
+}
+
+/*
+ * Considers the processes of the scope and of every cgroup below it, at any
+ * depth.  The walk is iterative, with a stack of (directory fd, offset)
+ * allocated at start-up: no recursion on the locked stack, no allocation.  A
+ * cgroup one level below the deepest frame still has its processes read; its
+ * children are counted as unwalked and too_deep is set, for the caller to
+ * grow the stack off the kill path.  Returns 0, or -errno when the scope
+ * itself cannot be read.
+ */
+static int scan_cgroup_tree(struct proctab *pt)
+{
+	size_t sp = 0;
+	int r = scan_cgroup_procs(pt, pt->scope_fd);
+
+	if (r < 0)
+		return r;
+	pt->frames[sp++] = (struct cg_frame){.fd = pt->scope_fd, .off = 0};
+	while (sp > 0) {
+		struct cg_frame *f = &pt->frames[sp - 1];
+		int sub = -1;
+
+		r = next_child(pt, f, &sub);
+		if (r <= 0) {
+			if (sp == 1) /* the scope: not ours to close */
+				return r;
+			if (r < 0 && !removed(r))
+				pt->unwalked++;
+			close(f->fd);
+			sp--;
+			continue;
+		}
+		r = scan_cgroup_procs(pt, sub);
+		if (r < 0) {
+			if (!removed(r))
+				pt->unwalked++;
+			close(sub);
+			continue;
+		}
+		if (sp == pt->depth) {
+			r = count_children(pt, sub);
+			if (r != 0 && !(r < 0 && removed(r))) {
+				pt->unwalked += r > 0 ? (size_t)r : 1;
+				pt->too_deep = true;
+			}
+			close(sub);
+			continue;
+		}
+		pt->frames[sp++] = (struct cg_frame){.fd = sub, .off = 0};
+	}
+	return 0;
 }
 
 int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands)
@@ -321,11 +462,13 @@ int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands)
 	pt->n = 0;
 	pt->seen = 0;
 	pt->overflowed = false;
+	pt->unwalked = 0;
+	pt->too_deep = false;
 	pt->min_adj = min_adj;
 	if (pt->scope_fd < 0)
 		r = scan_proc(pt);
 	else
-		r = scan_cgroup_tree(pt, pt->scope_fd, 0);
+		r = scan_cgroup_tree(pt);
 	if (r < 0)
 		return r;
 	*ret_cands = pt->cands;

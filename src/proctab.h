@@ -22,8 +22,13 @@ struct proctab_config {
 	const char *proc_root;           /* "/proc" or a fixture tree */
 	int scope_dirfd;                 /* -1: every process; else a cgroup directory (not owned) */
 	pid_t self;                      /* never a candidate */
-	const struct policy_rules *rules; /* may be NULL */
+	/*
+	 * May be NULL.  Read while scanning: it must stay valid, and change only
+	 * when no scan runs, after proctab_reserve_rules() for its new patterns.
+	 */
+	const struct policy_rules *rules;
 	size_t capacity;                 /* candidates kept per scan */
+	size_t cg_depth;                 /* cgroup levels walked below the scope; 0: 64 */
 };
 
 /* Creates a table. Returns 0, or -errno (e.g. when @proc_root cannot be opened). */
@@ -32,17 +37,51 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret);
 void proctab_free(struct proctab *pt);
 
 /*
+ * Makes the table's matching scratch large enough for @rules, before the
+ * rules it points at become @rules (allocates: call it off the kill path,
+ * while no scan of this table runs).  The scratch is the table's own, so
+ * tables on different threads may share one rules object.  Returns 0 or
+ * -ENOMEM (the scratch is then unchanged).
+ */
+int proctab_reserve_rules(struct proctab *pt, const struct policy_rules *rules);
+
+/*
  * Scans the scope: every process except pid 1, @self and adj -1000, whose
  * effective adj is at least @min_adj, becomes a candidate with pid, adj,
  * eff_adj (and comm when rules are set).  Returns the number of candidates
  * and stores the table in @ret_cands, or -errno.  Processes that vanish
  * while being read are left out.  When the scope holds more candidates than
- * the capacity, the rest are left out and proctab_overflowed() says so.
+ * the capacity, the rest are left out and proctab_overflowed() says so;
+ * cgroups below the scope that could not be walked are counted, never
+ * skipped silently: proctab_unwalked().
  */
 int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands);
 
 /* Returns true when the last scan found more candidates than fit. */
 bool proctab_overflowed(const struct proctab *pt);
+
+/*
+ * Returns the number of cgroups below the scope whose processes the last scan
+ * could not look at (and whose children it did not walk): deeper than the
+ * walk reaches (see proctab_too_deep()), or not opened or read (the fd
+ * limit, permissions).  Cgroups removed while being walked are not counted.
+ */
+size_t proctab_unwalked(const struct proctab *pt);
+
+/*
+ * Returns true when the last scan left out cgroups deeper than the walk's
+ * stack reaches; proctab_grow_depth() makes room.
+ */
+bool proctab_too_deep(const struct proctab *pt);
+
+/* Returns how many cgroup levels below the scope a scan walks in full. */
+size_t proctab_depth(const struct proctab *pt);
+
+/*
+ * Doubles the cgroup levels a scan walks (allocates; call it only off the
+ * kill path).  Returns 0, -ENOMEM, or -E2BIG past 65536 levels.
+ */
+int proctab_grow_depth(struct proctab *pt);
 
 /* Returns the number of processes the last scan looked at. */
 size_t proctab_seen(const struct proctab *pt);

@@ -57,15 +57,41 @@ static void keep_fixed(struct config *fresh, struct config *old)
 	fresh->control_is_default = old->control_is_default;
 }
 
-/* Opens a changed events file and resizes the victim list. Returns 0 or -errno with @err. */
+/*
+ * Makes room for matching @fresh's name rules in the loop's table, and
+ * compiles the watchdog's copy of them into @ret_rules (room made in its
+ * table too): nothing is handed over yet, so a failure leaves the old rules
+ * working everywhere.  Returns 0 or -errno (@ret_rules then empty).
+ */
+static int prepare_rules(struct daemon *d, const struct config *fresh,
+			 struct policy_rules *ret_rules)
+{
+	int r;
+
+	*ret_rules = (struct policy_rules){0};
+	if ((r = proctab_reserve_rules(d->pt, &fresh->rules)) < 0 || !d->watchdog)
+		return r;
+	if ((r = policy_rules_copy(&fresh->rules, ret_rules)) < 0)
+		return r;
+	if ((r = watchdog_reserve_rules(d->watchdog, ret_rules)) < 0)
+		policy_rules_free(ret_rules);
+	return r;
+}
+
+/*
+ * Opens a changed events file, resizes the victim list and prepares the name
+ * rules (prepare_rules()). Returns 0 or -errno with @err.
+ */
 static int prepare(struct daemon *d, const struct config *fresh, struct events **ret_events,
-		   uint32_t **ret_victims, char *err, size_t err_len)
+		   uint32_t **ret_victims, struct policy_rules *ret_rules, char *err,
+		   size_t err_len)
 {
 	struct notifier_config nc;
 	int r;
 
 	*ret_events = NULL;
 	*ret_victims = NULL;
+	*ret_rules = (struct policy_rules){0};
 	if (!same_string(fresh->events_path, d->cfg.events_path) && fresh->events_path &&
 	    (r = events_open(fresh->events_path, ret_events)) < 0) {
 		snprintf(err, err_len, "events: cannot open '%s': %s", fresh->events_path,
@@ -78,8 +104,17 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
+	if ((r = prepare_rules(d, fresh, ret_rules)) < 0) {
+		free(*ret_victims);
+		events_free(*ret_events);
+		*ret_victims = NULL;
+		*ret_events = NULL;
+		snprintf(err, err_len, "name rules: %s", strerror(-r));
+		return r;
+	}
 	daemon_notifier_config(fresh, &nc);
 	if ((r = notifier_configure(d->notifier, &nc)) < 0) {
+		policy_rules_free(ret_rules);
 		free(*ret_victims);
 		events_free(*ret_events);
 		*ret_victims = NULL;
@@ -93,6 +128,7 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 int daemon_reload(struct daemon *d, char *err, size_t err_len)
 {
 	struct config fresh, old;
+	struct policy_rules watchdog_rules;
 	struct events *events;
 	uint32_t *victims;
 	bool psi_changed;
@@ -101,7 +137,7 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 
 	notify_send("RELOADING=1\nSTATUS=Reloading the settings");
 	if ((r = config_reload(&d->cfg, &fresh, err, err_len)) < 0 ||
-	    (r = prepare(d, &fresh, &events, &victims, err, err_len)) < 0) {
+	    (r = prepare(d, &fresh, &events, &victims, &watchdog_rules, err, err_len)) < 0) {
 		log_warn("reload failed, keeping the old settings: %s", err);
 		notify_send("READY=1\nSTATUS=Reload failed, old settings kept: %s", err);
 		/* Safe either way: a failed config_reload() leaves @fresh empty. */
@@ -122,10 +158,18 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 		      fresh.psi_full_ms != d->cfg.psi_full_ms ||
 		      fresh.psi_window_ms != d->cfg.psi_window_ms;
 
-	/* Swap in place: the process table points at d->cfg.rules. */
+	/*
+	 * Swap in place: the loop's process table points at d->cfg.rules (and has
+	 * room for the new ones).  The watchdog never reads them: it gets its own
+	 * copy, handed over while it is not scanning.
+	 */
 	old = d->cfg;
 	d->cfg = fresh;
 	config_free(&old);
+	if (d->watchdog && watchdog_set_rules(d->watchdog, &watchdog_rules) < 0) {
+		log_warn("reload: out of memory; the watchdog keeps the old name rules");
+		policy_rules_free(&watchdog_rules);
+	}
 
 	daemon_apply_params(d);
 	killer_set_config(d->killer, d->cfg.kill_timeout_ms, d->cfg.dry_run);

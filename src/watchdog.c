@@ -40,7 +40,15 @@ struct watchdog {
 	unsigned long kept_dropped;
 	int efd; /* readable while kept_n > 0 */
 
-	/* The thread only. */
+	/*
+	 * The watchdog's own copy of the name rules, and its table that matches
+	 * them: the thread holds rules_lock while it scans, a reload while it
+	 * hands over new rules, so the loop never frees rules under a scan.
+	 */
+	pthread_mutex_t rules_lock;
+	struct policy_rules rules;
+
+	/* The thread only (and watchdog_set_rules(), under rules_lock). */
 	struct domain *domain;
 	struct proctab *pt;
 	int proc_fd;
@@ -189,7 +197,9 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	if (!decide(&params, &m, 0, 0, &dec))
 		return;
 	scan_start = now_usec();
+	pthread_mutex_lock(&w->rules_lock);
 	n = proctab_scan(w->pt, dec.min_adj, &cands);
+	pthread_mutex_unlock(&w->rules_lock);
 	if (n < 0) {
 		log_warn_errno(n, "watchdog: cannot scan processes");
 		return;
@@ -302,6 +312,9 @@ static void *watchdog_thread(void *arg)
 		while (!atomic_load(&w->stop) && (since = atomic_load(&w->busy_since)) != 0 &&
 		       (now = now_usec()) - since >= (uint64_t)w->cfg.timeout_ms * USEC_PER_MSEC) {
 			act(w, now - since);
+			/* After the kills: the next look walks deeper cgroups too. */
+			if (proctab_too_deep(w->pt))
+				proctab_grow_depth(w->pt);
 			if (atomic_load(&w->busy_since) != since)
 				break;
 			usleep(RECHECK_MS * 1000);
@@ -321,6 +334,9 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 	if (!w)
 		return -ENOMEM;
 	w->cfg = *cfg;
+	/* Used here only: the strings and rules belong to a config a reload frees. */
+	w->cfg.proc_root = w->cfg.scope = NULL;
+	w->cfg.rules = NULL;
 	w->tfd = -1;
 	w->efd = -1;
 	w->proc_fd = open(cfg->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -329,6 +345,9 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		goto fail;
 	}
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->rules_lock, NULL);
+	if (cfg->rules && (r = policy_rules_copy(cfg->rules, &w->rules)) < 0)
+		goto fail;
 	w->params = *params;
 	w->max_victims = cfg->max_victims;
 	w->kill_timeout_ms = cfg->kill_timeout_ms;
@@ -339,8 +358,9 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		.proc_root = cfg->proc_root,
 		.scope_dirfd = domain_dirfd(w->domain),
 		.self = cfg->self,
-		.rules = cfg->rules,
+		.rules = &w->rules,
 		.capacity = cfg->capacity,
+		.cg_depth = cfg->cg_depth,
 	};
 	if ((r = proctab_new(&pc, &w->pt)) < 0 ||
 	    (r = policy_work_new(cfg->capacity, &w->work)) < 0)
@@ -395,8 +415,41 @@ void watchdog_free(struct watchdog *w)
 	policy_work_free(w->work);
 	free(w->victims);
 	free(w->pidfds);
+	policy_rules_free(&w->rules);
+	pthread_mutex_destroy(&w->rules_lock);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
+}
+
+int watchdog_reserve_rules(struct watchdog *w, const struct policy_rules *rules)
+{
+	int r;
+
+	pthread_mutex_lock(&w->rules_lock);
+	r = proctab_reserve_rules(w->pt, rules);
+	pthread_mutex_unlock(&w->rules_lock);
+	return r;
+}
+
+int watchdog_set_rules(struct watchdog *w, struct policy_rules *rules)
+{
+	struct policy_rules old = {0};
+	int r;
+
+	pthread_mutex_lock(&w->rules_lock);
+	/* Reserved already, normally: then this does not allocate. */
+	r = proctab_reserve_rules(w->pt, rules);
+	if (r == 0) {
+		/* In place: the table points at w->rules. */
+		old = w->rules;
+		w->rules = *rules;
+	}
+	pthread_mutex_unlock(&w->rules_lock);
+	if (r < 0)
+		return r;
+	policy_rules_free(&old);
+	*rules = (struct policy_rules){0};
+	return 0;
 }
 
 void watchdog_set_params(struct watchdog *w, const struct decide_params *params,

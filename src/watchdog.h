@@ -10,8 +10,9 @@
  * the timeout: it costs no wake-ups while all is well.
  *
  * It has its own view of the domain, its own process table and scratch space,
- * allocated at start-up; when it acts, it decides with the loop's parameters,
- * chooses with the same policy, and kills and reaps itself, synchronously.
+ * and its own compiled copy of the name rules, allocated at start-up; when it
+ * acts, it decides with the loop's parameters, chooses with the same policy,
+ * and kills and reaps itself, synchronously.
  */
 
 #include <stdbool.h>
@@ -27,9 +28,14 @@ struct watchdog_config {
 	const char *proc_root;
 	const char *scope; /* NULL: the system */
 	pid_t self;
-	/* Read only while the loop is stuck, so never while a reload changes it. */
+	/*
+	 * Copied: the watchdog compiles its own matchers, as it may still be
+	 * scanning when the loop runs again and reloads (watchdog_set_rules()).
+	 * May be NULL.  Like proc_root and scope, not kept.
+	 */
 	const struct policy_rules *rules;
 	size_t capacity;
+	size_t cg_depth; /* cgroup levels walked at first (proctab_config.cg_depth) */
 	unsigned max_victims;
 	unsigned kill_timeout_ms;
 	bool reap;
@@ -61,6 +67,22 @@ void watchdog_free(struct watchdog *w);
 /* Replaces the decision parameters and the per-round limits (reload). */
 void watchdog_set_params(struct watchdog *w, const struct decide_params *params,
 			 unsigned max_victims, unsigned kill_timeout_ms, bool reap);
+
+/*
+ * Makes room in the watchdog's table for matching @rules (allocates; for the
+ * loop, off the kill path, before it commits to a reload).  Waits for a scan
+ * the watchdog is making.  Returns 0 or -ENOMEM.
+ */
+int watchdog_reserve_rules(struct watchdog *w, const struct policy_rules *rules);
+
+/*
+ * Hands the watchdog new name rules: @rules, a copy of the loop's made with
+ * policy_rules_copy(), belongs to the watchdog from here on (and is emptied).
+ * Waits for a scan the watchdog is making, then frees its old rules.  Does
+ * not allocate after watchdog_reserve_rules(@rules).  Returns 0, or -ENOMEM
+ * (the watchdog then keeps its old rules and @rules stays the caller's).
+ */
+int watchdog_set_rules(struct watchdog *w, struct policy_rules *rules);
 
 /* The loop's busy hook (loop_busy_fn): @busy when it wakes, !@busy before it waits. */
 void watchdog_busy(void *ctx, bool busy);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,8 @@ struct opts {
 	const char *shm_path;	/* map this file MAP_SHARED (tmpfs: shared memory) */
 	uint64_t shm_mib;
 	unsigned children;	/* forked after allocating: they share it copy-on-write */
+	uint64_t child_mib;	/* each child then allocates this much of its own */
+	bool respawn;		/* fork a new child whenever one dies */
 	double rate;		/* MiB/s, 0 = as fast as possible */
 	int adj;
 	bool have_adj;
@@ -72,6 +75,8 @@ static void usage(FILE *f)
 	      "                      memory, which outlives the process unless it is the last user\n"
 	      "  -c, --children N    once ready, fork N children that hold the same memory\n"
 	      "                      copy-on-write (they only read it) and the same mapping\n"
+	      "  -C, --child-size MIB  each child allocates MIB of its own once forked\n"
+	      "  -R, --respawn       fork a new child whenever one dies (fork churn)\n"
 	      "  -q, --quiet         print nothing\n"
 	      "  -h, --help          show this help\n"
 	      "Prints 'memhog <pid> child <pid>' per child, 'memhog <pid> ready <MiB>'\n"
@@ -149,6 +154,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"file-mib", required_argument, NULL, 'f'},
 		{"shm", required_argument, NULL, 'S'},
 		{"children", required_argument, NULL, 'c'},
+		{"child-size", required_argument, NULL, 'C'},
+		{"respawn", no_argument, NULL, 'R'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -156,7 +163,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	char maxs[32];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tf:S:c:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tf:S:c:C:Rqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->size_mib = parse_mib("--size", optarg); break;
 		case 'r': o->rate = parse_rate("--rate", optarg); break;
@@ -168,6 +175,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'f': o->file_mib = parse_mib("--file-mib", optarg); break;
 		case 'S': parse_shm(optarg, o); break;
 		case 'c': o->children = (unsigned)parse_mib("--children", optarg); break;
+		case 'C': o->child_mib = parse_mib("--child-size", optarg); break;
+		case 'R': o->respawn = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: exit(2);	/* getopt_long already named the option */
@@ -272,6 +281,9 @@ static void fill_page_cache(uint64_t mib)
 	/* fd is deliberately kept open: closing it would drop the cache. */
 }
 
+struct arena;
+static void fill(struct arena *a, uint64_t target, double rate);
+
 /* Maps @path shared, sized to @mib, and writes every page (tmpfs: it becomes shmem). */
 static void map_shared_file(const char *path, uint64_t mib)
 {
@@ -291,24 +303,60 @@ static void map_shared_file(const char *path, uint64_t mib)
 		p[off] = 1;
 }
 
-/* Children that hold the parent's pages copy-on-write: they read, never write. */
+/*
+ * Forks one child: it holds the parent's pages copy-on-write (it reads,
+ * never writes them) and allocates --child-size of its own.  Returns its pid.
+ */
+static pid_t fork_child(const struct opts *o)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct arena own;
+
+		memset(&own, 0, sizeof(own));
+		own.thp = o->thp;
+		fill(&own, o->child_mib, 0.0);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
 static void fork_children(const struct opts *o)
 {
 	for (unsigned i = 0; i < o->children; i++) {
-		pid_t pid = fork();
+		pid_t pid = fork_child(o);
 
 		if (pid < 0) {
 			fprintf(stderr, "memhog: cannot fork: %s\n", strerror(errno));
 			exit(1);
 		}
-		if (pid == 0) {
-			for (;;)
-				pause();
-		}
 		if (!o->quiet) {
 			printf("memhog %ld child %ld\n", (long)getpid(), (long)pid);
 			fflush(stdout);
 		}
+	}
+}
+
+/* --respawn: a child that dies is replaced at once, as a pre-forking server does. */
+static _Noreturn void respawn_children(const struct opts *o)
+{
+	const struct timespec retry = {0, ENOMEM_RETRY_NS};
+
+	for (;;) {
+		pid_t dead = wait(NULL);
+
+		if (dead < 0 && errno == ECHILD) {
+			nanosleep(&retry, NULL);
+			continue;
+		}
+		if (dead < 0)
+			continue;
+		while (fork_child(o) < 0)
+			nanosleep(&retry, NULL); /* EAGAIN at pids.max: try again */
 	}
 }
 
@@ -432,6 +480,8 @@ int main(int argc, char **argv)
 	fill(&a, o.size_mib, o.rate);
 	fork_children(&o);
 	report(&o, "ready", a.mib);
+	if (o.respawn)
+		respawn_children(&o);
 	if (o.grow) {
 		fill(&a, o.max_mib ? o.max_mib : UINT64_MAX, o.rate);
 		report(&o, "max", a.mib);

@@ -16,8 +16,28 @@
 /*
  * matcher_match() must never allocate.  Checking that needs a malloc hook,
  * which does not mix well with cmocka's own allocations, so it is not tested
- * here; match.c allocates everything in matcher_compile() instead.
+ * here; match.c allocates everything in matcher_compile() and
+ * match_scratch_new() instead.
  */
+
+/*
+ * Most tests are about what a pattern matches, not about the scratch: they
+ * call matcher_match(m, s), which this file maps to a call with a scratch
+ * sized for @m (the parentheses below reach the real function).
+ */
+static struct match_scratch *test_scratch;
+
+static bool match_with_scratch(struct matcher *m, const char *s)
+{
+	int r;
+
+	assert_int_equal(match_scratch_reserve(&test_scratch, matcher_states(m)), 0);
+	r = (matcher_match)(m, s, test_scratch);
+	assert_true(r == 0 || r == 1);
+	return r == 1;
+}
+
+#define matcher_match(m, s) match_with_scratch(m, s)
 
 /* Compiles @pattern, failing the test with the reason if that fails. */
 static struct matcher *compile_ok(const char *pattern)
@@ -712,6 +732,49 @@ static void test_differential(void **state)
 		      sizeof(diff_cases) / sizeof(diff_cases[0]), checked);
 }
 
+/* A scratch too small for a program is refused, never overrun; a reserved one is reused. */
+static void test_scratch_size(void **state)
+{
+	struct matcher *big = compile_ok("(ab|cd){20}x"), *small = compile_ok("^a");
+	struct match_scratch *sc = NULL;
+
+	(void)state;
+	assert_true(matcher_states(big) > matcher_states(small));
+	assert_int_equal(match_scratch_new(matcher_states(small), &sc), 0);
+	assert_int_equal(match_scratch_states(sc), matcher_states(small));
+	assert_int_equal((matcher_match)(small, "abc", sc), 1);
+	assert_int_equal((matcher_match)(big, "abababababababababababababababababababab", sc),
+			 -ENOBUFS);
+	assert_int_equal(match_scratch_reserve(&sc, matcher_states(big)), 0);
+	assert_int_equal(match_scratch_states(sc), matcher_states(big));
+	assert_int_equal((matcher_match)(big, "z" "abababababcdcdcdcdcd" "ababababababababcdcd" "x",
+					 sc),
+			 1);
+	assert_int_equal((matcher_match)(big, "abcd", sc), 0);
+	/* One scratch serves both matchers, in any order. */
+	assert_int_equal((matcher_match)(small, "abc", sc), 1);
+	assert_int_equal((matcher_match)(small, "bc", sc), 0);
+	/* Reserving less than it has keeps it. */
+	assert_int_equal(match_scratch_reserve(&sc, 1), 0);
+	assert_int_equal(match_scratch_states(sc), matcher_states(big));
+	match_scratch_free(sc);
+	match_scratch_free(NULL);
+	/* A zero-sized request still gives a usable scratch. */
+	assert_int_equal(match_scratch_new(0, &sc), 0);
+	assert_int_equal(match_scratch_states(sc), 1);
+	match_scratch_free(sc);
+	matcher_free(big);
+	matcher_free(small);
+}
+
+static int free_test_scratch(void **state)
+{
+	(void)state;
+	match_scratch_free(test_scratch);
+	test_scratch = NULL;
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -726,7 +789,8 @@ int main(void)
 		cmocka_unit_test(test_gnu_escapes),
 		cmocka_unit_test(test_pattern_and_free),
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_scratch_size),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, free_test_scratch);
 }

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -207,6 +208,7 @@ static struct matcher *compile(const char *pattern)
 static void test_rules(void **state)
 {
 	struct policy_rules rules = {0};
+	struct match_scratch *sc;
 	static const struct {
 		const char *comm;
 		int adj, eff;
@@ -227,15 +229,27 @@ static void test_rules(void **state)
 	rules.avoid[rules.n_avoid++] = compile("sshd$");
 	rules.ignore[rules.n_ignore++] = compile("^(Xorg|gnome-shell)$");
 	assert_false(policy_rules_empty(&rules));
+	assert_int_equal(match_scratch_new(policy_rules_states(&rules), &sc), 0);
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct candidate c = {.pid = 100, .adj = (int16_t)t[i].adj};
 
 		snprintf(c.comm, sizeof(c.comm), "%s", t[i].comm);
-		policy_apply_rules(&rules, &c);
+		assert_int_equal(policy_apply_rules(&rules, sc, &c), 0);
 		if (c.eff_adj != t[i].eff || c.skip != t[i].skip)
 			fail_msg("%s adj %d: eff %d skip %d, expected %d %d", t[i].comm, t[i].adj,
 				 c.eff_adj, c.skip, t[i].eff, t[i].skip);
 	}
+	/* A scratch too small for the rules is refused, the candidate left alone. */
+	match_scratch_free(sc);
+	assert_int_equal(match_scratch_new(1, &sc), 0);
+	{
+		struct candidate c = {.pid = 100, .adj = 500, .eff_adj = 500, .comm = "chrome"};
+
+		assert_int_equal(policy_apply_rules(&rules, sc, &c), -ENOBUFS);
+		assert_int_equal(c.eff_adj, 500);
+		assert_int_equal(c.skip, SKIP_NONE);
+	}
+	match_scratch_free(sc);
 	matcher_free(rules.prefer[0]);
 	matcher_free(rules.avoid[0]);
 	matcher_free(rules.ignore[0]);
@@ -250,20 +264,97 @@ static void test_rules_change_the_choice(void **state)
 	struct loader l = {.pc = &pc};
 	struct policy_work *w;
 	struct policy_params p = {.min_adj = 0, .target_kib = 10 * MIB, .max_victims = 4};
+	struct match_scratch *sc;
 	uint32_t v[4];
 
 	(void)state;
 	rules.prefer[rules.n_prefer++] = compile("^browser$");
 	snprintf(cands[0].comm, COMM_LEN, "editor");
 	snprintf(cands[1].comm, COMM_LEN, "browser");
-	policy_apply_rules(&rules, &cands[0]);
-	policy_apply_rules(&rules, &cands[1]);
+	assert_int_equal(match_scratch_new(policy_rules_states(&rules), &sc), 0);
+	assert_int_equal(policy_apply_rules(&rules, sc, &cands[0]), 0);
+	assert_int_equal(policy_apply_rules(&rules, sc, &cands[1]), 0);
+	match_scratch_free(sc);
 	cands[0].comm[0] = cands[1].comm[0] = '\0';
 	assert_int_equal(policy_work_new(2, &w), 0);
 	assert_int_equal(policy_select(&p, cands, 2, fake_load, &l, w, v), 1);
 	assert_int_equal(cands[v[0]].pid, 81);
 	policy_work_free(w);
 	matcher_free(rules.prefer[0]);
+}
+
+/*
+ * The loop and the watchdog apply the same rules on two threads at once.
+ * Each thread must get the answers it would get alone (and ThreadSanitizer
+ * must see no race): the matchers' compiled programs are shared, their
+ * matching scratch is not.
+ */
+#define THREAD_ROUNDS 20000
+
+static const struct {
+	const char *comm;
+	int adj, eff;
+	uint8_t skip;
+} thread_cases[] = {
+	{"chrome", 500, 800, SKIP_NONE},
+	{"sshd", 0, -300, SKIP_NONE},
+	{"chrome-sshd", 100, 100, SKIP_NONE},
+	{"Xorg", 0, 0, SKIP_IGNORED},
+	{"bash", 200, 200, SKIP_NONE},
+	{"xxxxxxxxxxxxxab", 200, 500, SKIP_NONE},
+	{"abababababababa", 200, 200, SKIP_NONE},
+};
+
+struct rules_thread {
+	const struct policy_rules *rules;
+	struct match_scratch *scratch; /* the thread's own */
+	pthread_t thread;
+	unsigned long wrong;
+};
+
+static void *apply_rules_thread(void *arg)
+{
+	struct rules_thread *t = arg;
+
+	for (int round = 0; round < THREAD_ROUNDS; round++) {
+		for (size_t i = 0; i < sizeof(thread_cases) / sizeof(thread_cases[0]); i++) {
+			struct candidate c = {.pid = 100, .adj = (int16_t)thread_cases[i].adj};
+
+			snprintf(c.comm, sizeof(c.comm), "%s", thread_cases[i].comm);
+			if (policy_apply_rules(t->rules, t->scratch, &c) < 0 ||
+			    c.eff_adj != thread_cases[i].eff || c.skip != thread_cases[i].skip)
+				t->wrong++;
+		}
+	}
+	return NULL;
+}
+
+static void test_rules_two_threads(void **state)
+{
+	struct policy_rules rules = {0};
+	struct rules_thread t[2];
+
+	(void)state;
+	rules.prefer[rules.n_prefer++] = compile("^chrome");
+	rules.prefer[rules.n_prefer++] = compile("(x|y)*x{3,}ab$");
+	rules.avoid[rules.n_avoid++] = compile("sshd$");
+	rules.ignore[rules.n_ignore++] = compile("^(Xorg|gnome-shell)$");
+	for (int i = 0; i < 2; i++) {
+		t[i] = (struct rules_thread){.rules = &rules};
+		assert_int_equal(match_scratch_new(policy_rules_states(&rules), &t[i].scratch), 0);
+		assert_int_equal(pthread_create(&t[i].thread, NULL, apply_rules_thread, &t[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(t[i].thread, NULL);
+		match_scratch_free(t[i].scratch);
+	}
+	for (size_t i = 0; i < rules.n_prefer; i++)
+		matcher_free(rules.prefer[i]);
+	matcher_free(rules.avoid[0]);
+	matcher_free(rules.ignore[0]);
+	if (t[0].wrong || t[1].wrong)
+		fail_msg("wrong answers with two threads: %lu and %lu of %d", t[0].wrong, t[1].wrong,
+			 THREAD_ROUNDS * (int)(sizeof(thread_cases) / sizeof(thread_cases[0])));
 }
 
 static void test_skip_names(void **state)
@@ -282,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_zero_target_and_capacity),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_rules_change_the_choice),
+		cmocka_unit_test(test_rules_two_threads),
 		cmocka_unit_test(test_skip_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

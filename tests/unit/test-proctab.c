@@ -5,11 +5,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -369,6 +371,221 @@ static void test_scan_cgroup_v1(void **state)
 	expect_pids("cgroup-v1/child", cands, n, want, 3);
 	proctab_free(pt);
 	close(fd);
+}
+
+/*
+ * A cgroup chain @depth levels deep, generated into a temporary directory:
+ * the top lists 1204 (adj 0), the bottom 2600 (adj 900), the levels between
+ * list nothing, and each level also holds a plain file as a cgroup directory
+ * does.  Writes the top's path to @path (room for PATH_MAX).
+ */
+static void make_chain(char *path, size_t len, unsigned depth)
+{
+	char dir[4096];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, len, "/tmp/reapd-test-deep-XXXXXX");
+	assert_non_null(mkdtemp(path));
+	n = (size_t)snprintf(dir, sizeof(dir), "%s", path);
+	for (unsigned level = 0; level <= depth; level++) {
+		if (level > 0) {
+			n += (size_t)snprintf(dir + n, sizeof(dir) - n, "/d%u", level);
+			assert_true(n < sizeof(dir) - 32);
+			assert_int_equal(mkdir(dir, 0755), 0);
+		}
+		snprintf(dir + n, sizeof(dir) - n, "/cgroup.procs");
+		f = fopen(dir, "w");
+		assert_non_null(f);
+		if (level == 0)
+			fputs("1204\n", f);
+		else if (level == depth)
+			fputs("2600\n", f);
+		fclose(f);
+		snprintf(dir + n, sizeof(dir) - n, "/memory.limit_in_bytes");
+		f = fopen(dir, "w");
+		assert_non_null(f);
+		fputs("9223372036854771712\n", f);
+		fclose(f);
+		dir[n] = '\0';
+	}
+}
+
+static void remove_tree(const char *path)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Returns the number of open file descriptors of this process. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+#define CHAIN_DEPTH 40
+
+/* A chain of CHAIN_DEPTH levels for a test; the teardown removes it, even after a failure. */
+static int setup_chain(void **state)
+{
+	char *path = malloc(4096);
+
+	assert_non_null(path);
+	make_chain(path, 4096, CHAIN_DEPTH);
+	*state = path;
+	return 0;
+}
+
+static int teardown_chain(void **state)
+{
+	remove_tree(*state);
+	free(*state);
+	return 0;
+}
+
+/* A process 40 levels below the scope is a candidate like any other. */
+static void test_scan_deep_cgroups(void **state)
+{
+	static const pid_t want[] = { 1204, 2600 };
+	struct candidate *cands;
+	struct proctab *pt;
+	int fd, n, fds;
+
+	fd = open_dir(*state);
+	pt = new_table(fd, 0, NULL, 64);
+	fds = count_fds();
+	for (int pass = 0; pass < 2; pass++) {
+		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		expect_pids("40 levels deep", cands, n, want, 2);
+		assert_int_equal(proctab_seen(pt), 2);
+		assert_int_equal(proctab_unwalked(pt), 0);
+		assert_false(proctab_too_deep(pt));
+		/* Every level's directory is closed again. */
+		assert_int_equal(count_fds(), fds);
+	}
+	proctab_free(pt);
+	close(fd);
+}
+
+/*
+ * A walk sized for 4 levels reads levels 0 to 4 and counts the one cgroup
+ * below as unwalked; growing it as the daemon does (off the kill path) until
+ * nothing is too deep reaches the bottom.
+ */
+static void test_scan_depth_grow(void **state)
+{
+	static const pid_t want[] = { 1204, 2600 };
+	struct proctab_config cfg = {
+		.proc_root = PROC, .scope_dirfd = open_dir(*state), .capacity = 64, .cg_depth = 4,
+	};
+	struct candidate *cands;
+	struct proctab *pt;
+	int n, fds = count_fds();
+
+	assert_int_equal(proctab_new(&cfg, &pt), 0);
+	assert_int_equal(proctab_depth(pt), 4);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("4 levels of 40", cands, n, want, 1);
+	assert_true(proctab_too_deep(pt));
+	assert_int_equal(proctab_unwalked(pt), 1);
+	assert_false(proctab_overflowed(pt));
+	assert_int_equal(count_fds(), fds + 1);
+	while (proctab_too_deep(pt)) {
+		assert_int_equal(proctab_grow_depth(pt), 0);
+		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	}
+	assert_int_equal(proctab_depth(pt), 64);
+	expect_pids("grown to 64 levels", cands, n, want, 2);
+	assert_int_equal(proctab_unwalked(pt), 0);
+	assert_int_equal(count_fds(), fds + 1);
+	proctab_free(pt);
+
+	/* Exactly deep enough: the bottom cgroup is read, and has no children to miss. */
+	cfg.cg_depth = CHAIN_DEPTH;
+	assert_int_equal(proctab_new(&cfg, &pt), 0);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	expect_pids("40 levels of 40", cands, n, want, 2);
+	assert_false(proctab_too_deep(pt));
+	assert_int_equal(proctab_unwalked(pt), 0);
+	proctab_free(pt);
+	close(cfg.scope_dirfd);
+}
+
+/* Returns the highest open fd of this process. */
+static int highest_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int max = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (atoi(e->d_name) > max)
+			max = atoi(e->d_name);
+	closedir(d);
+	return max;
+}
+
+/*
+ * The walk holds one fd per level.  With room for only 3 more fds (level 1,
+ * level 2 and a cgroup.procs or /proc file at a time), the walk stops where
+ * it runs out, at level 3: that cgroup is counted as unwalked (it is
+ * not a "too deep" the stack could fix), the processes above it are still
+ * candidates, and the scan succeeds.  Run in a child, as the fd limit is
+ * the process's.
+ */
+static int limited_fds_scan(const char *path)
+{
+	struct proctab_config cfg = { .proc_root = PROC, .capacity = 64 };
+	struct candidate *cands;
+	struct proctab *pt;
+	struct rlimit rl;
+	int n, fd, last = -1;
+
+	cfg.scope_dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cfg.scope_dirfd < 0 || proctab_new(&cfg, &pt) < 0)
+		return 10;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)highest_fd() + 16;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 11;
+	/* Take every free fd, then give back exactly 3. */
+	while ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		last = fd;
+	if (errno != EMFILE || last < 3)
+		return 15;
+	for (int i = 0; i < 3; i++)
+		close(last - i);
+	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	if (n != 1 || cands[0].pid != 1204)
+		return 12;
+	if (proctab_unwalked(pt) != 1)
+		return 13;
+	if (proctab_too_deep(pt))
+		return 14;
+	return 0;
+}
+
+static void test_scan_fd_limit(void **state)
+{
+	pid_t child = fork();
+	int status;
+
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(limited_fds_scan(*state));
+	assert_int_equal(waitpid(child, &status, 0), child);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("the scan with few fds failed at step %d", WEXITSTATUS(status));
 }
 
 static void test_scan_cgroup_v2(void **state)
@@ -732,6 +949,9 @@ int main(void)
 		cmocka_unit_test(test_scan_cgroup_v1),
 		cmocka_unit_test(test_scan_cgroup_v2),
 		cmocka_unit_test(test_scan_cgroup_big),
+		cmocka_unit_test_setup_teardown(test_scan_deep_cgroups, setup_chain, teardown_chain),
+		cmocka_unit_test_setup_teardown(test_scan_depth_grow, setup_chain, teardown_chain),
+		cmocka_unit_test_setup_teardown(test_scan_fd_limit, setup_chain, teardown_chain),
 		cmocka_unit_test(test_scan_overflow_counts_only_candidates),
 		cmocka_unit_test(test_scan_rules),
 		cmocka_unit_test(test_load),
