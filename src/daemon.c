@@ -61,6 +61,15 @@ int daemon_load_candidate(void *ctx, struct candidate *c)
 
 	if (r == 0 && c->skip == SKIP_NONE && killer_is_victim(d->killer, c->pid, c->start_time))
 		c->skip = SKIP_PENDING;
+	if (r == 0 && c->skip == SKIP_NONE) {
+		/* A parent refilling what its children's deaths free: its death stops that. */
+		uint64_t churn = respawn_churn_kib(&d->respawn, c->pid, now_usec());
+
+		if (churn > c->size_kib) {
+			c->size_kib = churn;
+			c->refined = true; /* its own pages are not the point */
+		}
+	}
 	return r;
 }
 
@@ -242,6 +251,9 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 	round.scanned = proctab_seen(d->pt);
 	for (int i = 0; i < chosen; i++)
 		found_kib += cands[d->victims[i]].size_kib;
+	/* A round cut short by --max-victims is not short of candidates: the next one goes on. */
+	if (chosen > 0 && (size_t)chosen >= cfg->max_victims)
+		found_kib = dec->target_kib;
 	if (chosen <= 0) {
 		reapd_kill_path = 0;
 		warn_nothing_left(d, dec, m, now);
@@ -348,9 +360,19 @@ static void on_poll(void *ctx)
 static void note_respawn(struct daemon *d, const struct kill_event *ev)
 {
 	struct respawn_entry e;
+	struct churn_entry ce;
+
+	if (respawn_note_child(&d->respawn, ev->ppid, ev->round_seq, ev->freed_kib, now_usec(), &ce))
+		log_warn("pid %d replaces its children as fast as they are killed (%u kills in %u "
+			 "rounds, %.1f MiB, in %llu ms): its own death, which stops that, is worth a "
+			 "kill now",
+			 (int)ce.ppid, ce.kills, ce.rounds, (double)ce.freed_kib / 1024.0,
+			 (unsigned long long)((ce.last_usec - ce.first_usec) / USEC_PER_MSEC));
+	/* The victim itself is in the last scan; two more of its name make a crowd. */
+	bool crowd = proctab_count_comm(d->pt, ev->comm, 3) >= 3;
 
 	if (!respawn_note(&d->respawn, ev->cmd_hash, ev->round_seq, ev->target_kib, ev->freed_kib,
-			  now_usec(), &e))
+			  crowd, now_usec(), &e))
 		return;
 	log_warn("%s (uid %u) was killed in %u rounds within %llu s, freeing %.1f MiB of the "
 		 "%.1f MiB they needed: it comes back (a service restarted?) and its death does "

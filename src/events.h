@@ -44,6 +44,7 @@ struct kill_event {
 	/* Not written out: for the respawn tracking. */
 	uint64_t cmd_hash;
 	uint64_t round_seq;
+	pid_t ppid;
 };
 
 struct events;

@@ -146,6 +146,7 @@ static void fill_event(const struct victim *v, struct kill_event *ev)
 		.shmem_kib = v->cand.shmem_kib,
 		.cmd_hash = v->cand.cmd_hash,
 		.round_seq = v->round_seq,
+		.ppid = v->cand.ppid,
 	};
 }
 

@@ -605,6 +605,16 @@ int proctab_refine(void *ctx, struct candidate *c)
 	return refine_sharer(pt, c);
 }
 
+size_t proctab_count_comm(const struct proctab *pt, const char *comm, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < pt->n && n < max; i++)
+		if (pt->cands[i].loaded && strncmp(pt->cands[i].comm, comm, COMM_LEN) == 0)
+			n++;
+	return n;
+}
+
 int proctab_verify(struct proctab *pt, const struct candidate *c)
 {
 	struct proc_stat st;

@@ -104,6 +104,13 @@ int proctab_grow(struct proctab *pt);
 int proctab_load(void *ctx, struct candidate *c);
 
 /*
+ * Returns how many candidates of the last scan, loaded by then, are named
+ * @comm (up to @max).  Off the kill path: for telling a crowd of workers
+ * from one process that comes back.
+ */
+size_t proctab_count_comm(const struct proctab *pt, const char *comm, size_t max);
+
+/*
  * The policy's refiner (policy_params.refine; @ctx is the proctab), for a
  * loaded candidate the walk is about to take: hashes its uid and command
  * line into @c->cmd_hash and, when it may share anonymous memory
