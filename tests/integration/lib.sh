@@ -18,13 +18,19 @@ TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#test-}
 WORK=$(mktemp -d "/tmp/reapd-$TEST_NAME.XXXXXX")
 REAPD_PID=
+FREEZER=
 # Files a test made outside $WORK (e.g. shared memory in /dev/shm), removed first on exit.
 CLEANUP_FILES=()
 
 note() { echo "# $*"; }
 skip() { echo "SKIP: $*"; exit 77; }
 fail() {
+	# A loop held in a ptrace stop never reads SIGTERM: let it go first.
+	release_loop
 	echo "FAIL: $*" >&2
+	if [ -s "$WORK/freezer.err" ]; then
+		sed 's/^/  freezer| /' "$WORK/freezer.err" >&2
+	fi
 	if [ -s "$WORK/reapd.log" ]; then
 		sed 's/^/  reapd| /' "$WORK/reapd.log" >&2
 	fi
@@ -37,8 +43,11 @@ fail() {
 cleanup() {
 	local rc=$?
 	trap - EXIT
+	release_loop
 	if [ -n "$REAPD_PID" ]; then
 		kill -TERM "$REAPD_PID" 2>/dev/null || true
+		# Our reapd, if it does not end on SIGTERM, must not hold the cleanup up.
+		wait_until 30 dead "$REAPD_PID" || kill -KILL "$REAPD_PID" 2>/dev/null || true
 		wait "$REAPD_PID" 2>/dev/null || true
 	fi
 	# Shared memory is charged to the cgroup that touched it: free it before the cgroup goes.
@@ -106,4 +115,31 @@ path = sys.argv[1]
 ev = [json.loads(l) for l in open(path) if l.strip()] if os.path.exists(path) else []
 print(eval(sys.argv[2]))
 PY
+}
+
+# freeze_loop [--after-pidfd-open VICTIM]: holds reapd's main loop (the
+# thread whose tid is $REAPD_PID) in a ptrace stop, busy in an iteration,
+# while its other threads (the watchdog) run on: see freeze-loop.py.  It is
+# held just after it next wakes and arms the watchdog's timer, before it can
+# act on what woke it; with --after-pidfd-open, at its first wake-up after it
+# opened a pidfd to kill VICTIM.  Returns once the thread is traced (then
+# make the load); $WORK/frozen appears once it is held.  release_loop lets it
+# go; fail and the cleanup do, and the helper itself after 60 s.
+freeze_loop() {
+	release_loop
+	rm -f "$WORK/traced" "$WORK/frozen" "$WORK/release"
+	python3 "$HERE/freeze-loop.py" "$REAPD_PID" "$WORK" "$@" 2>> "$WORK/freezer.err" &
+	FREEZER=$!
+	wait_until 10 test -e "$WORK/traced" || fail "cannot trace the main loop"
+}
+
+# release_loop: lets the held (or traced) loop go and waits for the helper to end.
+release_loop() {
+	[ -n "$FREEZER" ] || return 0
+	local freezer=$FREEZER
+	FREEZER=
+	touch "$WORK/release"
+	# Killing the tracer (ours) resumes its tracee too.
+	wait_until 5 dead "$freezer" || kill -KILL "$freezer" 2>/dev/null || true
+	wait "$freezer" 2>/dev/null || true
 }
