@@ -369,6 +369,43 @@ static void test_statm(void **state)
 	assert_memory_equal(&st, &sentinel, sizeof(st));
 }
 
+/* ---- /proc/<pid>/smaps_rollup ---- */
+
+static void test_smaps_rollup(void **state)
+{
+	/* A child sharing 300 MiB copy-on-write: Anonymous counts it, Private does not. */
+	static const char cow[] =
+		"55582ea97000-7ffe64556000 ---p 00000000 00:00 0                          [rollup]\n"
+		"Rss:              308460 kB\nPss:               78520 kB\n"
+		"Shared_Clean:       1444 kB\nShared_Dirty:     307200 kB\n"
+		"Private_Clean:        12 kB\nPrivate_Dirty:      1804 kB\n"
+		"Anonymous:        308004 kB\nSwap:                 64 kB\nSwapPss:              16 kB\n";
+	/* A mapper of 300 MiB of tmpfs alone: Private counts it, Anonymous does not. */
+	static const char shm[] = "Private_Clean: 0 kB\nPrivate_Dirty: 308000 kB\n"
+				  "Anonymous: 800 kB\nSwap: 0 kB\n";
+	static const char *const bad[] = {
+		"", "Anonymous: 1 kB\n", "Private_Clean: 1 kB\nPrivate_Dirty: 1 kB\n",
+		"Anonymous: x kB\nPrivate_Clean: 1 kB\nPrivate_Dirty: 1 kB\n",
+		"Anonymous: 1 kB\nPrivate_Clean: 18446744073709551615 kB\nPrivate_Dirty: 9 kB\n",
+	};
+	struct smaps_rollup sr, sentinel;
+
+	(void)state;
+	assert_int_equal(parse_smaps_rollup(cow, &sr), 0);
+	assert_int_equal(sr.anon_kib, 308004);
+	assert_int_equal(sr.private_kib, 1816);
+	assert_int_equal(smaps_freeable_kib(&sr), 1816 + 16);
+	assert_int_equal(parse_smaps_rollup(shm, &sr), 0);
+	/* Without SwapPss (before Linux 4.14), Swap stands in. */
+	assert_int_equal(sr.swap_pss_kib, 0);
+	assert_int_equal(smaps_freeable_kib(&sr), 800);
+	memset(&sentinel, 0xa5, sizeof(sentinel));
+	sr = sentinel;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_err(bad[i], parse_smaps_rollup(bad[i], &sr), -EINVAL);
+	assert_memory_equal(&sr, &sentinel, sizeof(sr));
+}
+
 /* ---- /proc/meminfo ---- */
 
 static const struct meminfo_case {
@@ -1026,6 +1063,7 @@ int main(void)
 		cmocka_unit_test(test_status_malformed),
 		cmocka_unit_test(test_sigkill_mask),
 		cmocka_unit_test(test_statm),
+		cmocka_unit_test(test_smaps_rollup),
 		cmocka_unit_test(test_meminfo_fixtures),
 		cmocka_unit_test(test_meminfo_inline),
 		cmocka_unit_test(test_meminfo_malformed),

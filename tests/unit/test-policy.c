@@ -39,9 +39,15 @@ struct pcase {
 	pid_t never_load[MAXP];  /* pids the walk must not load, 0-terminated */
 };
 
+struct refiner {
+	int calls;
+	pid_t refined[16];
+};
+
 struct loader {
 	const struct pcase *pc;
 	int calls;
+	struct refiner *refiner;
 };
 
 static const struct fake *find_fake(const struct pcase *pc, pid_t pid)
@@ -179,6 +185,53 @@ static void test_lazy_loading_counts(void **state)
 	assert_int_equal(policy_work_new(8, &w), 0);
 	assert_int_equal(policy_select(&p, cands, 5, fake_load, &l, w, v), 1);
 	assert_int_equal(l.calls, 1);
+	policy_work_free(w);
+}
+
+/* The refiner: pids 100-103 share 300 MiB copy-on-write, each really frees 0.5 MiB. */
+
+static int fake_refine(void *ctx, struct candidate *c)
+{
+	struct refiner *rf = ((struct loader *)ctx)->refiner;
+
+	assert_false(c->refined); /* at most once per candidate */
+	rf->refined[rf->calls++] = c->pid;
+	if (c->pid >= 100 && c->pid <= 103)
+		c->size_kib = 512;
+	return 0;
+}
+
+static void test_refine(void **state)
+{
+	/* The sharers look largest (300 MiB each) but free nothing; then 30 MiB at adj 200 and 100. */
+	static const struct pcase pc = {"refine", 1, 40, 16,
+					{{100, 900, 300}, {101, 900, 300}, {102, 900, 300},
+					 {103, 900, 300}, {200, 200, 30}, {201, 100, 30},
+					 {202, 100, 20}, {203, 0, 150}},
+					{200, 201}, {203}};
+	struct refiner rf = {0};
+	struct loader l = {.pc = &pc, .refiner = &rf};
+	struct candidate cands[8];
+	struct policy_work *w;
+	struct policy_params p = {.min_adj = 1, .target_kib = 40 * MIB, .max_victims = 16,
+				  .refine = fake_refine};
+	uint32_t v[16];
+
+	(void)state;
+	for (int i = 0; i < 8; i++)
+		cands[i] = (struct candidate){.pid = pc.procs[i].pid,
+					      .adj = (int16_t)pc.procs[i].adj,
+					      .eff_adj = (int16_t)pc.procs[i].adj};
+	assert_int_equal(policy_work_new(8, &w), 0);
+	assert_int_equal(policy_select(&p, cands, 8, fake_load, &l, w, v), 2);
+	assert_int_equal(cands[v[0]].pid, 200);
+	assert_int_equal(cands[v[1]].pid, 201);
+	/* Sharers frees-little; 202 (adj 100, smaller) never refined: 201 covered the target. */
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(cands[i].skip, SKIP_LITTLE);
+	assert_int_equal(rf.calls, 6);
+	assert_false(cands[6].refined);
+	assert_false(cands[7].loaded);
 	policy_work_free(w);
 }
 
@@ -370,6 +423,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_lazy_loading_counts),
+		cmocka_unit_test(test_refine),
 		cmocka_unit_test(test_zero_target_and_capacity),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_rules_change_the_choice),
