@@ -77,18 +77,20 @@ int64_t reaper_anon_kib(int proc_fd, pid_t pid)
 			 (uint64_t)(sysconf(_SC_PAGESIZE) / 1024));
 }
 
-static void do_reap(struct reaper *r, const struct job *j, struct reaper_result *res)
+/* Reaps @j's victim; @before: its anonymous memory read before the signal (< 0: read now). */
+static void do_reap(struct reaper *r, const struct job *j, int64_t before,
+		    struct reaper_result *res)
 {
 	uint64_t start;
 	int err = 0;
-	int64_t before, left;
+	int64_t left;
 
 	if (atomic_load(&r->no_mrelease)) {
 		res->reap_error = -ENOSYS;
 		return;
 	}
-	/* What the reap releases is measured on the victim, not taken from the scan. */
-	before = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
+	if (before < 0)
+		before = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
 	start = now_usec();
 	for (int i = 0; i < MRELEASE_TRIES; i++) {
 		err = sys_process_mrelease(j->req.pidfd);
@@ -121,13 +123,23 @@ static void run_job(struct reaper *r, const struct job *j)
 		.signalled_by_caller = j->signal_sent,
 	};
 
+	bool reap = atomic_load(&r->reap);
+	int64_t before = -1;
+
+	/*
+	 * What the reap releases is measured on the victim, not taken from the
+	 * scan: read before the signal, since a victim that can run (a v2 freezer
+	 * lets SIGKILL through) may drop its mm before the reap starts.
+	 */
+	if (!j->signal_sent && reap)
+		before = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
 	if (!j->signal_sent) {
 		res.signal_error = sys_pidfd_send_signal(j->req.pidfd, SIGKILL);
 		res.signal_usec = now_usec();
 	}
 	if (res.signal_error == 0) {
-		if (atomic_load(&r->reap))
-			do_reap(r, j, &res);
+		if (reap)
+			do_reap(r, j, before, &res);
 		/* Thaw after the reap: a frozen victim's memory is back before it even runs. */
 		if (r->cfg.roots && cgroup_thaw_victim(r->cfg.roots, r->cfg.proc_fd, j->req.pid) > 0)
 			res.thawed = true;

@@ -228,12 +228,19 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		const struct candidate *c = &cands[w->victims[i]];
 		struct watchdog_kill *k = &kills[i];
 		int fd = sys_pidfd_open(c->pid);
+		int64_t before;
 		uint64_t t;
 
 		w->pidfds[i] = -1;
 		if (fd < 0)
 			continue; /* gone already */
-		if (proctab_verify(w->pt, c) < 0 || sys_pidfd_send_signal(fd, SIGKILL) < 0) {
+		if (proctab_verify(w->pt, c) < 0) {
+			close(fd);
+			continue;
+		}
+		/* Measured before the signal, as the reaper does: a victim may drop its mm at once. */
+		before = reap ? reaper_anon_kib(w->proc_fd, c->pid) : -1;
+		if (sys_pidfd_send_signal(fd, SIGKILL) < 0) {
 			close(fd);
 			continue;
 		}
@@ -258,7 +265,7 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		};
 		memcpy(k->comm, c->comm, sizeof(k->comm));
 		if (reap) {
-			int64_t before = reaper_anon_kib(w->proc_fd, c->pid), left;
+			int64_t left;
 
 			t = now_usec();
 			r = sys_process_mrelease(fd);
