@@ -1000,6 +1000,9 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	config_init(cfg);
 	d->self = getpid();
 	d->start_usec = now_usec();
+	/* The loop logs each kill: a full stderr pipe must not stop it. */
+	if ((r = log_never_block()) < 0)
+		log_warn_errno(r, "cannot make logging non-blocking");
 	drop_privileges(d);
 	if (d->cfg.syslog && (r = log_open_syslog(d->cfg.syslog_socket)) < 0)
 		log_warn_errno(r, "cannot log to syslog at %s; logging to stderr",

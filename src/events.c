@@ -245,21 +245,12 @@ static int open_file(const char *path)
  */
 static int open_stdout(struct events *e)
 {
-	struct stat st;
+	int fd = open_nonblocking_output(STDOUT_FILENO, &e->is_socket);
 
-	e->fd = STDOUT_FILENO;
-	if (fstat(STDOUT_FILENO, &st) < 0)
-		return -errno;
-	if (S_ISSOCK(st.st_mode)) {
-		e->is_socket = true;
-	} else if (S_ISFIFO(st.st_mode)) {
-		int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-
-		if (fd >= 0) {
-			e->fd = fd;
-			e->own_fd = true;
-		}
-	}
+	if (fd < 0)
+		return fd;
+	e->fd = fd;
+	e->own_fd = fd != STDOUT_FILENO;
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "log.h"
+#include "sys.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 /* Atomic: a reload sets it on the loop thread while the watchdog and reaper threads log. */
 static enum log_level max_level = LOG_LEVEL_INFO;
 static int log_fd = 2;
+static bool log_fd_is_socket; /* a journald stream: send(MSG_DONTWAIT) */
 static int syslog_fd = -1;
 static struct sockaddr_un syslog_addr;
 static socklen_t syslog_addr_len;
@@ -32,6 +34,19 @@ bool log_enabled(enum log_level level)
 void log_set_fd(int fd)
 {
 	log_fd = fd;
+	log_fd_is_socket = false;
+}
+
+int log_never_block(void)
+{
+	bool sock;
+	int fd = open_nonblocking_output(log_fd, &sock);
+
+	if (fd < 0)
+		return fd;
+	log_fd = fd;
+	log_fd_is_socket = sock;
+	return 0;
 }
 
 int log_open_syslog(const char *path)
@@ -203,8 +218,12 @@ int log_full(enum log_level level, int err, const char *fmt, ...)
 		return err;
 	line[len++] = '\n';
 
-	/* One write per line; a short write on a full pipe is dropped, not retried. */
-	ssize_t w = write(log_fd, line, len);
+	/*
+	 * One write per line, never waiting: a line a full pipe or socket cannot
+	 * take at once is dropped, not retried (see log_never_block()).
+	 */
+	ssize_t w = log_fd_is_socket ? send(log_fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL)
+				     : write(log_fd, line, len);
 	(void)w;
 	return err;
 }

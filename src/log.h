@@ -27,6 +27,14 @@ bool log_enabled(enum log_level level);
 void log_set_fd(int fd);
 
 /*
+ * Makes writes to the log fd never block the caller (the event loop logs
+ * its kills): stderr on a pipe is reopened non-blocking, on a socket (a
+ * journald stream) written with MSG_DONTWAIT; see open_nonblocking_output().
+ * A line that does not fit at once is dropped.  Returns 0 or -errno.
+ */
+int log_never_block(void);
+
+/*
  * Sends log lines to the syslog socket at @path (e.g. /dev/log, which
  * journald also serves) as "<priority>reapd[pid]: message", facility daemon.
  * Sends never block: a line the socket cannot take at once is written to the

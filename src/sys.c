@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -196,4 +197,24 @@ void prefault(void *p, size_t len)
 		c[i] = c[i];
 	if (len)
 		c[len - 1] = c[len - 1];
+}
+
+int open_nonblocking_output(int fd, bool *ret_is_socket)
+{
+	char path[32];
+	struct stat st;
+	int nfd;
+
+	*ret_is_socket = false;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISSOCK(st.st_mode)) {
+		*ret_is_socket = true;
+		return fd;
+	}
+	if (!S_ISFIFO(st.st_mode))
+		return fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	return nfd >= 0 ? nfd : fd;
 }

@@ -7,6 +7,7 @@
  * allocates memory.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -57,6 +58,17 @@ int write_at(int dirfd, const char *path, const char *s);
 
 /* Opens @path relative to @dirfd with @flags (O_CLOEXEC added). Returns the fd or -errno. */
 int open_at(int dirfd, const char *path, int flags);
+
+/*
+ * For writing to inherited output @fd (stdout, stderr) without ever
+ * blocking, and without changing the flags of a file description shared with
+ * whoever started us: a pipe or FIFO is opened anew through /proc/self/fd
+ * with O_NONBLOCK (the new fd is the caller's to close); a socket is to be
+ * written with send(MSG_DONTWAIT) (*@ret_is_socket); anything else (a
+ * terminal, a file) is written as it is.  Returns the fd to write to (@fd or
+ * a new one) or -errno.
+ */
+int open_nonblocking_output(int fd, bool *ret_is_socket);
 
 /* Closes @fd if it is >= 0 and returns -1, so "fd = safe_close(fd);" resets it. */
 int safe_close(int fd);

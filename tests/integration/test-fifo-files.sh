@@ -129,3 +129,30 @@ stop_quickly
 grep -q "kill event.*not written" "$WORK/reapd.log" ||
 	fail "the kill event that could not be written is not reported"
 note "full events FIFO: the kill happened, reapd answered and exited promptly"
+
+# A full stderr pipe (whoever started reapd stopped reading its log): the
+# loop logs every kill, and must not wait for the pipe to drain.
+log_fifo=$WORK/log.fifo
+mkfifo "$log_fifo"
+python3 - "$log_fifo" <<'PY' &
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
+try:
+    while True:
+        os.write(fd, b"x" * 4096)
+except BlockingIOError:
+    pass
+open(sys.argv[1] + ".full", "w").close()
+time.sleep(600)
+PY
+wait_until 5 test -e "$log_fifo.full" || fail "could not fill the log FIFO"
+rm -f "$WORK/events.json"
+"$REAPD" --config none --control "$WORK/control" --scope "$MEMCG" --mem-min 20% -v \
+	--events "$WORK/events.json" > /dev/null 2> "$log_fifo" &
+REAPD_PID=$!
+wait_until 10 responsive || hard_fail "full stderr pipe: reapd never answered reapctl status"
+kill_one log
+wait_until 5 grep -q "\"pid\":$VICTIM," "$WORK/events.json" ||
+	hard_fail "full stderr pipe: no event for the kill"
+stop_quickly
+note "full stderr pipe: reapd answered, killed and exited promptly (its log lines dropped)"
