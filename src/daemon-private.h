@@ -97,7 +97,8 @@ struct daemon {
 	} backoff;
 	int loadavg_fd;           /* /proc/loadavg: its last field is the newest pid */
 	uint64_t unfreeable_kib;  /* shared memory blocking the current episode (0: none) */
-	bool short_noted;         /* the episode has been logged */
+	uint64_t short_noted_usec;      /* when what is in the way was last logged */
+	uint64_t short_noted_shmem_kib; /* and the shared memory then */
 	struct respawn respawn;
 
 	char event_packet[2048];   /* a kill event for control subscribers */

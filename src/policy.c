@@ -297,7 +297,8 @@ static size_t take_bucket(const struct policy_params *p, struct candidate *cands
 	for (size_t i = 0; i < n && *found < p->target_kib; i++) {
 		struct candidate *c = &cands[v[i]];
 
-		if (p->refine && !c->refined) {
+		/* Refining only ever lowers a size: one already too small is not worth the cost. */
+		if (p->refine && !c->refined && c->size_kib >= POLICY_MIN_FREE_KIB) {
 			if (p->refine(ctx, c) < 0 && c->skip == SKIP_NONE)
 				c->skip = SKIP_GONE;
 			c->refined = true;

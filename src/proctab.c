@@ -21,7 +21,22 @@
 #define CG_DEPTH_DEFAULT 64
 /* Each level walked holds a directory fd open; the fd limit bites long before this. */
 #define CG_DEPTH_MAX     65536
-#define SHARE_SLOTS  128 /* smaps_rollup results kept, by pid */
+#define SHARE_SLOTS  1024 /* smaps_rollup results kept, by pid */
+#define LOAD_SLOTS   1024 /* loaded candidates kept for the next round, by pid */
+/*
+ * Rounds in quick succession (a fork storm, a fast allocator) reuse what the
+ * last one loaded: reading stat and status costs ~25 µs a process, and a
+ * bucket of hundreds of equal processes would be read whole again every
+ * round.  A pid reused meanwhile is caught by proctab_verify() before the
+ * signal; a process that started dying meanwhile costs a wasted signal.
+ */
+#define LOAD_REUSE_USEC (100 * USEC_PER_MSEC)
+
+struct load_entry {
+	pid_t pid;
+	uint64_t stamp_usec;
+	struct candidate c;
+};
 #define SHARE_MAX_AGE_USEC (30 * USEC_PER_SEC)
 
 /*
@@ -72,6 +87,7 @@ struct proctab {
 	char *status; /* STATUS_BUF */
 	char *procs;  /* PROCS_BUF */
 	struct share_entry shares[SHARE_SLOTS];
+	struct load_entry loads[LOAD_SLOTS];
 };
 
 int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
@@ -113,6 +129,8 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	prefault(pt->status, STATUS_BUF);
 	prefault(pt->procs, PROCS_BUF);
 	prefault(pt->frames, pt->depth * sizeof(*pt->frames));
+	prefault(pt->loads, sizeof(pt->loads));
+	prefault(pt->shares, sizeof(pt->shares));
 	*ret = pt;
 	return 0;
 }
@@ -475,9 +493,45 @@ int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands)
 	return (int)pt->n;
 }
 
+static int load_candidate(struct proctab *pt, struct candidate *c);
+
+/* Fills @c's loaded fields from @from (the scan's adj, eff_adj and rules' comm stay). */
+static void copy_loaded(struct candidate *c, const struct candidate *from)
+{
+	c->start_time = from->start_time;
+	c->uid = from->uid;
+	if (c->comm[0] == '\0')
+		memcpy(c->comm, from->comm, COMM_LEN);
+	c->ppid = from->ppid;
+	c->anon_kib = from->anon_kib;
+	c->shmem_kib = from->shmem_kib;
+	c->size_kib = from->size_kib;
+	c->skip = from->skip;
+}
+
 int proctab_load(void *ctx, struct candidate *c)
 {
 	struct proctab *pt = ctx;
+	struct load_entry *e = &pt->loads[(unsigned)c->pid % LOAD_SLOTS];
+	uint64_t now = now_usec();
+	int r;
+
+	if (e->pid == c->pid && now - e->stamp_usec < LOAD_REUSE_USEC) {
+		copy_loaded(c, &e->c);
+		return 0;
+	}
+	r = load_candidate(pt, c);
+	if (r == 0) {
+		e->pid = c->pid;
+		e->stamp_usec = now;
+		e->c = *c;
+	}
+	return r;
+}
+
+/* Reads @c's stat and status (proctab_load() without the cache). */
+static int load_candidate(struct proctab *pt, struct candidate *c)
+{
 	struct proc_stat st;
 	struct proc_status ss;
 	ssize_t n;
