@@ -70,10 +70,15 @@ plot '{data}' using 2:xtic(1) title 'SIGKILL alone' lc rgb '#c0504d', \\
     return None
 
 
-def write(ctx, results, out_dir):
+def write(ctx, results, out):
+    """Writes the report into the directory out (named by date and host), or as out if it
+    ends in .md; returns the markdown file's path."""
     facts = machine_facts(ctx)
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d")
-    name = f"{stamp}-{facts['host']}{'-quick' if ctx.quick else ''}"
+    if out.endswith(".md"):
+        out_dir, name = os.path.dirname(out) or ".", os.path.basename(out)[:-3]
+    else:
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d")
+        out_dir, name = out, f"{stamp}-{facts['host']}{'-quick' if ctx.quick else ''}"
     os.makedirs(out_dir, exist_ok=True)
     base, n = os.path.join(out_dir, name), 2
     # Never overwrite an earlier report of the same day.

@@ -30,6 +30,31 @@ processes (best of 5 passes; Python adds a little per call, see the
 bare-syscall row), and a whole oom_score_adj pass back to back and after a
 1.2 s pause, as reapd's rounds come. CPU busy is the whole machine's
 during the rounds: other work (other benchmarks) slows them.
+
+The refiner: a victim's size is its anonymous memory + swap; for a
+candidate the walk is about to take that may share anonymous memory
+copy-on-write (it has children, or its parent has its name) reapd reads
+/proc/PID/smaps_rollup, which walks its page tables. Its cost per MiB of
+RSS: plain memhogs of 64, 256 and 1024 MiB (every page touched, no
+children), each file read from Python (openat + read + close, best of 5
+passes interleaved over the sizes), smaps_rollup against status of the
+same processes; per MiB at each size, and the slope from the smallest to
+the largest (what a further MiB costs, without the fixed part). Then
+dry-run rounds (`--mem-min 99% --target 1M --max-victims 1`, 1 + 8 of
+them, 1 + 3 quick) with reapd scoped to a 2 GiB cgroup holding only:
+
+- plain victim: one memhog of 272 MiB at adj 1000 (not a sharer);
+- sharer victim: a copy-on-write family, `memhog --size 256 --children 3
+  --child-size 16 --adj 1000`: each child holds the parent's 256 MiB
+  (shared) and 16 MiB of its own, RSS 272 MiB; the walk takes a child,
+  reads its smaps_rollup and finds it frees 16 MiB: it is the victim;
+- sharers free little: the family without --child-size, whose members
+  free next to nothing (every page shared): all 4 are refined and
+  skipped, and the victim is a 16 MiB process at adj 999.
+
+reapd keeps a sharer's result for 30 s while its RssAnon moves by less
+than 1/8, so the first round pays for the reads and the later ones (1.2 s
+apart) do not: `scan_ms` of the first round and of the later ones.
 """
 import json
 import os
@@ -52,6 +77,26 @@ BUSY_PCT = 25        # machine CPU busy above which the reading warns of other l
 ADJ_PASS = "oom_score_adj: openat + read + close (as reapd)"
 PAUSED = f"the same, after a {ROUND_S:g} s pause (median of 3)"
 HOT = "the same, right after that (median of 3)"
+CHILDREN_STEP = "task/PID/children: openat + read + close"
+SMAPS_STEP = "smaps_rollup: openat + read + close"
+SHARE_SLOTS_NOTE = ("the result of 128 sharers (a slot by pid modulo 128) for 30 s: with "
+                    "thousands of them most are read again in the next round")
+
+SMAPS_SIZES = [64, 256, 1024]   # MiB of the plain processes whose smaps_rollup is timed
+SHARE_LIMIT_MIB = 2048          # the sharer rounds' scope: always below --mem-min 99%
+SHARE_MIB, SHARE_CHILDREN, CHILD_OWN_MIB = 256, 3, 16
+# (name, memhogs in the scope, the victim's RSS in MiB): see the docstring.
+SHARE_CASES = [
+    ("plain victim", [["--size", SHARE_MIB + CHILD_OWN_MIB, "--adj", 1000, "--name", "plain"]],
+     SHARE_MIB + CHILD_OWN_MIB),
+    ("sharer victim", [["--size", SHARE_MIB, "--children", SHARE_CHILDREN, "--child-size",
+                        CHILD_OWN_MIB, "--adj", 1000, "--name", "cow"]],
+     SHARE_MIB + CHILD_OWN_MIB),
+    ("sharers free little", [["--size", SHARE_MIB, "--children", SHARE_CHILDREN, "--adj", 1000,
+                              "--name", "cow"],
+                             ["--size", CHILD_OWN_MIB, "--adj", 999, "--name", "after"]],
+     CHILD_OWN_MIB),
+]
 
 # (name, reapd options): what each kind of round needs is in the docstring.
 REGIMES = [
@@ -71,7 +116,7 @@ def cgroup_procs(cg):
     return len(sandbox.read(os.path.join(cg, "cgroup.procs")).split())
 
 
-def spawn_sleepers(ctx, sb, cg, n):
+def spawn_sleepers(ctx, sb, cg, n, preexec=raise_nproc):
     """Adds up to n sleeping processes to cg, in batches."""
     left = n
     while left > 0:
@@ -79,7 +124,7 @@ def spawn_sleepers(ctx, sb, cg, n):
         try:
             # The spawner itself pauses too: it is one of the extra processes.
             sb.spawn([ctx.benchtool, "sleepers", size - 1], [cg], ready="ready",
-                     preexec_fn=raise_nproc)
+                     preexec_fn=preexec)
         except RuntimeError as e:
             ctx.log(f"scan: could not add more sleepers ({e}); going on with what exists")
             break
@@ -107,10 +152,10 @@ def read_events(path):
     return [json.loads(line) for line in text.split("\n")[:-1] if line.strip()]
 
 
-def run_reapd(ctx, sb, cg, tmp, name, opts, keep):
+def run_reapd(ctx, sb, cg, tmp, name, opts, keep, scope="system"):
     """Runs one dry-run reapd for 1 + keep rounds; returns them."""
     events, log = os.path.join(tmp, f"{name}.json"), os.path.join(tmp, f"{name}.log")
-    argv = [ctx.reapd, "--config", "none", "--scope", "system", "--dry-run", "--mem-min", "99%",
+    argv = [ctx.reapd, "--config", "none", "--scope", scope, "--dry-run", "--mem-min", "99%",
             "--max-victims", 1, "--control", os.path.join(tmp, f"{name}.ctl"),
             "--events", events] + opts
     # The sandbox discards stderr; this inner shell keeps reapd's log, then becomes reapd.
@@ -131,6 +176,7 @@ def run_reapd(ctx, sb, cg, tmp, name, opts, keep):
         "regime": name, "options": [str(o) for o in opts], "complete": done and rc == 0,
         "exit": rc, "scan_ms": [e["scan_ms"] for e in evs],
         "scanned": [e["scanned"] for e in evs],
+        "victims": [[e.get("pid"), e.get("comm"), e.get("size_kib")] for e in evs],
         "target_kib": evs[0]["target_kib"] if evs else None,
         "cpu_busy_pct": busy_pct(t0, t1),
         # The missing CAP_SYS_RESOURCE warning is expected here; anything else is shown.
@@ -175,8 +221,10 @@ def breakdown(passes=5):
         "oom_score_adj: openat + close": lambda p: read(p, "oom_score_adj", 0),
         ADJ_PASS: lambda p: read(p, "oom_score_adj", 1),
     }
-    for name in ("statm", "stat", "status"):
+    for name in ("statm", "stat", "status", "cmdline", "smaps_rollup"):
         variants[f"{name}: openat + read + close"] = lambda p, n=name: read(p, n, 1)
+    # The refiner's test for a sharer: the process's children (then its parent's comm).
+    variants[CHILDREN_STEP] = lambda p: read(p, f"task/{p}/children", 1)
     try:
         t0 = time.perf_counter()
         for _ in range(3):
@@ -253,11 +301,94 @@ def measure(ctx, n, keep):
                 "loadavg": sandbox.read("/proc/loadavg").split()[:3]}
 
 
+def rollup_fields(pid):
+    """The kB fields of /proc/PID/smaps_rollup."""
+    out = {}
+    for line in sandbox.read(f"/proc/{pid}/smaps_rollup").splitlines()[1:]:
+        k, _, v = line.partition(":")
+        if v.split() and v.split()[0].isdigit():
+            out[k] = int(v.split()[0])
+    return out
+
+
+def read_once(path):
+    """openat + read (until a short read) + close of one /proc file, as reapd's helper."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        while len(os.read(fd, 16384)) == 16384:
+            pass
+    finally:
+        os.close(fd)
+
+
+def smaps_cost(ctx, passes=5):
+    """Times smaps_rollup and status of plain memhogs of SMAPS_SIZES MiB, from Python."""
+    with sandbox.Sandbox("smaps") as sb:
+        cg = sb.memcg("hogs")
+        hogs = [(mib, sb.spawn([ctx.memhog, "--size", mib, "--name", f"smaps-{mib}"], [cg],
+                               ready="ready")) for mib in SMAPS_SIZES]
+        time.sleep(1)  # let the allocations settle
+        rows, c0 = [], cpu_ticks()
+        for mib, p in hogs:
+            f = rollup_fields(p.pid)
+            rows.append({"size_mib": mib, "rss_kib": f.get("Rss"),
+                         "anon_huge_kib": f.get("AnonHugePages"), "smaps_us": [],
+                         "status_us": []})
+        # Interleaved, so a burst of other load spoils one pass of each, not one size.
+        for _ in range(passes):
+            for row, (_, p) in zip(rows, hogs):
+                for name, key in (("smaps_rollup", "smaps_us"), ("status", "status_us")):
+                    t0 = time.perf_counter()
+                    read_once(f"/proc/{p.pid}/{name}")
+                    row[key].append((time.perf_counter() - t0) * 1e6)
+        for row in rows:
+            row["smaps_best_us"], row["status_best_us"] = min(row["smaps_us"]), \
+                min(row["status_us"])
+            row["us_per_mib"] = row["smaps_best_us"] / (row["rss_kib"] / 1024)
+        busy = busy_pct(c0, cpu_ticks())
+        a, b = rows[0], rows[-1]
+        slope = (b["smaps_best_us"] - a["smaps_best_us"]) / ((b["rss_kib"] - a["rss_kib"]) / 1024)
+        return {"rows": rows, "slope_us_per_mib": slope, "passes": passes, "cpu_busy_pct": busy,
+                "thp": sandbox.read("/sys/kernel/mm/transparent_hugepage/enabled").strip()
+                if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled") else "?"}
+
+
+def sharer_rounds(ctx, keep):
+    """Dry-run rounds in a scope of their own, one per SHARE_CASES case; returns them."""
+    out = []
+    for name, hogs, victim_mib in SHARE_CASES:
+        with tempfile.TemporaryDirectory(prefix="reapd-bench-share-") as tmp, \
+                sandbox.Sandbox("share") as sb:
+            box, rcg = sb.memcg("box", SHARE_LIMIT_MIB), sb.memcg("reapd")
+            for argv in hogs:
+                sb.spawn([ctx.memhog] + argv, [box], ready="ready")
+            # The family's children print their pids after "ready": let them fork and fill.
+            want = sum(1 + int(a[a.index("--children") + 1]) if "--children" in a else 1
+                       for a in hogs)
+            sandbox.wait_until(lambda: cgroup_procs(box) >= want, 30, 0.05)
+            time.sleep(0.5)
+            ctx.log(f"scan: sharers, {name}: {cgroup_procs(box)} processes, reapd dry-run "
+                    "rounds")
+            r = run_reapd(ctx, sb, rcg, tmp, name.split()[0], ["--target", "1M"], keep,
+                          scope=box)
+            r.update(case=name, victim_mib=victim_mib, processes=cgroup_procs(box),
+                     hogs=[" ".join(str(x) for x in a) for a in hogs])
+            if not r["complete"]:
+                ctx.log(f"scan: sharers, {name}: reapd exit {r['exit']}, "
+                        f"{len(r['scan_ms'])} rounds")
+            out.append(r)
+    return out
+
+
 def run(ctx):
     ns = [TARGET_AT] if ctx.quick else [TARGET_AT, 10000]
     keep = 3 if ctx.quick else 8
     results = [measure(ctx, n, keep) for n in ns]
-    return report(keep, results)
+    ctx.log("scan: smaps_rollup and status of plain processes of "
+            + ", ".join(f"{m} MiB" for m in SMAPS_SIZES))
+    smaps = smaps_cost(ctx)
+    sharers = sharer_rounds(ctx, keep)
+    return report(keep, results, smaps, sharers)
 
 
 def us(v, digits=2):
@@ -285,7 +416,7 @@ def verdict(value, floor):
     return f"misses ≤ {TARGET_US:g} µs (floor alone {us(floor)})"
 
 
-def report(keep, results):
+def report(keep, results, smaps=None, sharers=None):
     lines = [f"Up to {keep} rounds after the first per run: median (min–max). Floor and "
              f"naive: median (min–max) of {keep} `benchtool scan` runs, each the best of 5 "
              "back-to-back passes. CPU busy: the whole machine during reapd's rounds.", "",
@@ -300,8 +431,17 @@ def report(keep, results):
         reading += explain(res)
     reading += across(results)
     lines += steps_table(results)
+    if smaps:
+        lines += smaps_table(smaps)
+        headline.append(smaps_headline(smaps))
+    if sharers:
+        lines += sharers_table(sharers)
+        headline += sharers_headline(sharers)
+        reading += sharers_explain(smaps, sharers)
     lines += ["", "**Reading.**", ""] + reading
     lines += raw_lines(results)
+    if sharers:
+        lines += sharers_raw(sharers)
     return {"name": "scan", "title": TITLE, "doc": __doc__, "body": "\n".join(lines),
             "headline": headline, "raw": results}
 
@@ -415,6 +555,14 @@ def explain(res):
                    f"costs {us(naive)}; reapd reads status rather than statm (for the uid, "
                    f"anon/shmem/swap sizes and a pending SIGKILL): from Python "
                    f"{step_diff(status, statm)} more per process.")
+        if SMAPS_STEP in st:
+            out.append(f"  Every candidate a worst round takes is refined too: its cmdline "
+                       f"({us(st['cmdline: openat + read + close'])}), its children "
+                       f"({us(st[CHILDREN_STEP])}) and, without children, its parent's comm; "
+                       f"one that may share memory copy-on-write also has its smaps_rollup "
+                       f"read ({us(st[SMAPS_STEP])} per process over all of them from "
+                       f"Python). The bench's sleepers are such: forked, not exec'd, their "
+                       f"parent has their name. reapd caches {SHARE_SLOTS_NOTE}.")
     return out
 
 
@@ -438,3 +586,120 @@ def across(results):
                  "caches only while the processes are few, where reapd's rounds, 1.2 s apart, "
                  "never do.")
     return [text]
+
+
+def smaps_table(sm):
+    lines = ["", f"smaps_rollup, the refiner's read of a possible sharer, against status (from "
+             f"Python: openat + read + close, best of {sm['passes']} interleaved passes; plain "
+             f"memhogs, every page touched; THP `{sm['thp']}`; the machine "
+             f"{sm['cpu_busy_pct']:.0f} % busy meanwhile):", "",
+             "| process | Rss | AnonHugePages | smaps_rollup | status | smaps_rollup per MiB "
+             "of Rss | smaps_rollup / status |", "|---|---|---|---|---|---|---|"]
+    for r in sm["rows"]:
+        lines.append(f"| {r['size_mib']} MiB | {r['rss_kib'] / 1024:.0f} MiB | "
+                     f"{r['anon_huge_kib'] or 0} KiB | {us(r['smaps_best_us'], 1)} | "
+                     f"{us(r['status_best_us'], 1)} | {us(r['us_per_mib'])} | "
+                     f"{stats.ratio(r['smaps_best_us'], r['status_best_us'])} |")
+    a, b = sm["rows"][0], sm["rows"][-1]
+    lines += ["", f"Slope from {a['size_mib']} to {b['size_mib']} MiB (what each further MiB "
+              f"costs): {us(sm['slope_us_per_mib'])} per MiB."]
+    return lines
+
+
+def smaps_headline(sm):
+    big = sm["rows"][-1]
+    return {"metric": "4. smaps_rollup read per MiB of RSS (slope "
+                      f"{sm['rows'][0]['size_mib']}–{big['size_mib']} MiB)",
+            "reapd": us(sm["slope_us_per_mib"]),
+            "baseline": f"status: {us(big['status_best_us'], 1)} at {big['size_mib']} MiB",
+            "result": f"{us(big['smaps_best_us'], 0)} for {big['size_mib']} MiB "
+                      f"({stats.ratio(big['smaps_best_us'], big['status_best_us'])} status)"}
+
+
+def first_later(r):
+    """(first round's scan_ms, summary of the later ones)."""
+    ms = r["scan_ms"]
+    return (ms[0] if ms else None), stats.summary(ms[1:])
+
+
+def sharers_table(sharers):
+    lines = ["", f"Rounds whose walk refines sharers (dry-run, `--target 1M --max-victims 1`, "
+             f"reapd scoped to a {SHARE_LIMIT_MIB} MiB cgroup that holds only the processes "
+             "named; `scan_ms` of reapd's events). The first round reads smaps_rollup of each "
+             "sharer it takes; the later ones, less than 30 s on with RssAnon steady, reuse "
+             "the result:", "",
+             "| case | processes in scope | victim (RSS, what it frees) | first round | later "
+             "rounds, median (min–max) | first − later |", "|---|---|---|---|---|---|"]
+    for r in sharers:
+        first, later = first_later(r)
+        v = r["victims"][0] if r["victims"] else None
+        who = (f"{v[1]} ({r['victim_mib']} MiB, {v[2] / 1024:.0f} MiB)" if v else "none")
+        diff = (stats.fmt_ms(first - later["median"], 2)
+                if first is not None and later["n"] else "-")
+        lines.append(f"| {r['case']} | {r['processes']} | {who} | {stats.fmt_ms(first, 2)} | "
+                     f"{stats.fmt_summary(later, 2)} | {diff} |")
+    return lines
+
+
+def sharers_headline(sharers):
+    by = {r["case"]: r for r in sharers}
+    plain, sharer = by.get("plain victim"), by.get("sharer victim")
+    if not plain or not sharer or not plain["scan_ms"] or not sharer["scan_ms"]:
+        return [{"metric": "4. round with a sharer victim", "reapd": "-", "baseline": "-",
+                 "result": "not measured"}]
+    (pf, pl), (sf, sl) = first_later(plain), first_later(sharer)
+    return [{"metric": f"4. round with a sharer victim ({SHARE_MIB} MiB CoW family, "
+                       f"{SHARE_CHILDREN} children): first / later rounds",
+             "reapd": f"{stats.fmt_ms(sf, 2)} / {stats.fmt_ms(sl['median'], 2)}",
+             "baseline": f"plain victim of the same RSS: {stats.fmt_ms(pf, 2)} / "
+                         f"{stats.fmt_ms(pl['median'], 2)}",
+             "result": f"first round {signed_ms(sf - pf)}; later "
+                       + (signed_ms(sl["median"] - pl["median"]) if sl["n"] and pl["n"]
+                          else "-")}]
+
+
+def signed_ms(v):
+    return f"{v:+.2f} ms"
+
+
+def sharers_explain(sm, sharers):
+    by = {r["case"]: r for r in sharers}
+    out = []
+    if sm:
+        big = sm["rows"][-1]
+        out.append(f"- smaps_rollup walks the page tables: {us(sm['slope_us_per_mib'])} per MiB "
+                   f"of RSS (slope), {us(big['smaps_best_us'], 0)} for {big['size_mib']} MiB "
+                   f"against {us(big['status_best_us'], 1)} for its status, which reads "
+                   "counters; so reapd reads it only for a possible sharer it is about to "
+                   "take, and caches it.")
+    plain, sharer, little = (by.get(k) for k in ("plain victim", "sharer victim",
+                                                  "sharers free little"))
+    if plain and sharer and plain["scan_ms"] and sharer["scan_ms"]:
+        (pf, pl), (sf, sl) = first_later(plain), first_later(sharer)
+        out.append(f"- A sharer victim (a child of a {SHARE_MIB} MiB copy-on-write family with "
+                   f"{CHILD_OWN_MIB} MiB of its own, RSS {SHARE_MIB + CHILD_OWN_MIB} MiB) costs "
+                   f"its first round {stats.fmt_ms(sf, 2)} against {stats.fmt_ms(pf, 2)} for a "
+                   f"plain victim of the same RSS: one smaps_rollup read"
+                   + (f" (from Python {us(sm['rows'][1]['us_per_mib'] * (SHARE_MIB + CHILD_OWN_MIB), 0)}"
+                      f" at the {sm['rows'][1]['size_mib']} MiB rate)" if sm else "")
+                   + f". Later rounds reuse the cached result: {stats.fmt_ms(sl['median'], 2)}"
+                   f" against {stats.fmt_ms(pl['median'], 2)}.")
+    if little and little["scan_ms"]:
+        lf, ll = first_later(little)
+        out.append(f"- The family alone (`{little['hogs'][0]}`) frees next to nothing: every "
+                   f"page is shared, so all {SHARE_CHILDREN + 1} members are refined ({SHARE_CHILDREN + 1} reads of "
+                   f"{SHARE_MIB} MiB) and skipped, and the victim is the next bucket's "
+                   f"{CHILD_OWN_MIB} MiB process: first round {stats.fmt_ms(lf, 2)}, later "
+                   f"{stats.fmt_ms(ll['median'], 2)}.")
+    return out
+
+
+def sharers_raw(sharers):
+    lines = []
+    for r in sharers:
+        vic = "; ".join(sorted({f"{v[1]} pid {v[0]} {v[2]} KiB" for v in r["victims"]}))
+        lines.append(f"- sharers, {r['case']} ({'; '.join(f'`memhog {h}`' for h in r['hogs'])},"
+                     f" exit {r['exit']}): scan_ms `{stats.raw(r['scan_ms'], 3)}`; scanned "
+                     f"`{' '.join(str(x) for x in r['scanned'])}`; victims: {vic or 'none'}"
+                     + (f"; warnings: {'; '.join(r['warnings'])}" if r["warnings"] else ""))
+    return lines
