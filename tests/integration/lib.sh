@@ -14,6 +14,7 @@ BUILD=${REAPD_BUILD:-$HERE/../../build}
 REAPD=${REAPD:-$BUILD/src/reapd}
 # The load generator is not under test: a sanitized run may still use a plain one.
 MEMHOG=${REAPD_TEST_MEMHOG:-${MEMHOG:-$BUILD/tools/memhog}}
+REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
 TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#test-}
 WORK=$(mktemp -d "/tmp/reapd-$TEST_NAME.XXXXXX")
@@ -66,6 +67,10 @@ trap 'exit 1' INT TERM
 require_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 }
+
+require_reapctl() { [ -x "$REAPCTL" ] || fail "no reapctl at $REAPCTL"; }
+# ctl ARGS...: reapctl on the test's own control socket (start_reapd's).
+ctl() { "$REAPCTL" --socket "$WORK/control" "$@"; }
 
 require_binaries() {
 	[ -x "$REAPD" ] || fail "no reapd at $REAPD (build first)"

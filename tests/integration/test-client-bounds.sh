@@ -7,9 +7,7 @@
 require_root
 require_binaries
 require_memcg
-REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
-[ -x "$REAPCTL" ] || fail "no reapctl at $REAPCTL"
-ctl() { "$REAPCTL" --socket "$WORK/control" "$@"; }
+require_reapctl
 adj() { cat "/proc/$1/oom_score_adj"; }
 # lmkd INTS...: sends one lmkd packet and waits a little for reapd to act on it.
 lmkd() {

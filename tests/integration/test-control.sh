@@ -6,9 +6,7 @@
 require_root
 require_binaries
 require_memcg
-REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
-[ -x "$REAPCTL" ] || fail "no reapctl at $REAPCTL"
-ctl() { "$REAPCTL" --socket "$WORK/control" "$@"; }
+require_reapctl
 
 test_memcg box 500
 test_spawn keep "$MEMCG" -- --size 50 --adj 0

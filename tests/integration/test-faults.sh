@@ -3,7 +3,6 @@
 # seccomp filter), one reaper thread for five victims at once, a victim that
 # outlives --kill-timeout, and processes that come and go during every scan.
 . "$(dirname "$0")/lib.sh"
-REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
 require_root
 require_binaries
 require_memcg

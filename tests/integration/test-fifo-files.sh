@@ -7,8 +7,6 @@
 require_root
 require_binaries
 require_memcg
-REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
-ctl() { "$REAPCTL" --socket "$WORK/control" "$@"; }
 setting() {
 	timeout 2 "$REAPCTL" --socket "$WORK/control" --json status |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["config"][sys.argv[1]])' "$1"
@@ -81,6 +79,22 @@ responsive || hard_fail "reapctl status did not answer after reapctl reload"
 stop_quickly
 note "SIGHUP and reapctl reload refuse a FIFO config and keep the old settings"
 
+# fill_fifo PATH: a reader that never reads holds PATH open, its pipe full.
+fill_fifo() {
+	python3 - "$1" <<'PY' &
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
+try:
+    while True:
+        os.write(fd, b"x" * 4096)
+except BlockingIOError:
+    pass
+open(sys.argv[1] + ".full", "w").close()
+time.sleep(600)
+PY
+	wait_until 5 test -e "$1.full" || fail "could not fill the FIFO $1"
+}
+
 # kill_one LABEL: a victim in the box dies while a grower fills it; reapd stays responsive.
 kill_one() {
 	test_spawn "victim-$1" "$MEMCG" -- --size 150 --adj 800
@@ -110,18 +124,7 @@ note "events FIFO without a reader: started, killed, the late consumer read the 
 
 # A full events pipe (its reader never reads): the kill happens, the loop
 # answers, and exit does not wait forever for the pipe.
-python3 - "$events_fifo" <<'PY' &
-import os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
-try:
-    while True:
-        os.write(fd, b"x" * 4096)
-except BlockingIOError:
-    pass
-open(sys.argv[1] + ".full", "w").close()
-time.sleep(600)
-PY
-wait_until 5 test -e "$events_fifo.full" || fail "could not fill the events FIFO"
+fill_fifo "$events_fifo"
 start_nb --scope "$MEMCG" --mem-min 20% --events "$events_fifo"
 responsive || hard_fail "full events FIFO: reapctl status does not answer"
 kill_one full
@@ -134,18 +137,7 @@ note "full events FIFO: the kill happened, reapd answered and exited promptly"
 # loop logs every kill, and must not wait for the pipe to drain.
 log_fifo=$WORK/log.fifo
 mkfifo "$log_fifo"
-python3 - "$log_fifo" <<'PY' &
-import os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
-try:
-    while True:
-        os.write(fd, b"x" * 4096)
-except BlockingIOError:
-    pass
-open(sys.argv[1] + ".full", "w").close()
-time.sleep(600)
-PY
-wait_until 5 test -e "$log_fifo.full" || fail "could not fill the log FIFO"
+fill_fifo "$log_fifo"
 rm -f "$WORK/events.json"
 "$REAPD" --config none --control "$WORK/control" --scope "$MEMCG" --mem-min 20% -v \
 	--events "$WORK/events.json" > /dev/null 2> "$log_fifo" &

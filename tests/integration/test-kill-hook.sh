@@ -7,7 +7,6 @@
 require_root
 require_binaries
 require_memcg
-REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
 id nobody > /dev/null 2>&1 || skip "no user 'nobody'"
 
 # The hook runs as nobody: it needs to reach the script and write its report.

@@ -6,8 +6,6 @@
 require_root
 require_binaries
 require_memcg
-REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
-ctl() { "$REAPCTL" --socket "$WORK/control" "$@"; }
 setting() {
 	ctl --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"][sys.argv[1]])' "$1"
 }

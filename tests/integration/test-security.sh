@@ -7,7 +7,6 @@
 require_root
 require_binaries
 require_memcg
-REAPCTL=${REAPCTL:-$BUILD/tools/reapctl}
 command -v setpriv > /dev/null || skip "no setpriv"
 id nobody > /dev/null 2>&1 || skip "no user 'nobody'"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
