@@ -545,6 +545,21 @@ static bool list_has(const char *list, const char *end, const char *name)
 	return false;
 }
 
+/* Returns true when the @len bytes at @p hold a "." or ".." path component. */
+static bool has_dot_component(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+
+		while (j < len && p[j] != '/')
+			j++;
+		if ((j - i == 1 && p[i] == '.') || (j - i == 2 && p[i] == '.' && p[i + 1] == '.'))
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
 int parse_proc_cgroup(const char *buf, const char *controller, char *ret, size_t len)
 {
 	for (const char *line = buf; *line; line = next_line(line)) {
@@ -564,7 +579,12 @@ int parse_proc_cgroup(const char *buf, const char *controller, char *ret, size_t
 		if (!hit)
 			continue;
 		plen = (size_t)(eol - c2 - 1);
-		if (plen == 0 || c2[1] != '/' || plen >= len)
+		/*
+		 * The kernel never names a cgroup "." or "..", but a name with a
+		 * newline in it (older kernels allow that) forges a line: the path is
+		 * joined to a freezer root and written to, so it must stay below it.
+		 */
+		if (plen == 0 || c2[1] != '/' || plen >= len || has_dot_component(c2 + 1, plen))
 			return -EINVAL;
 		memcpy(ret, c2 + 1, plen);
 		ret[plen] = '\0';

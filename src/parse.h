@@ -147,7 +147,7 @@ int parse_int_range(const char *s, long min, long max, long *ret);
  * Finds the cgroup path of @controller in /proc/<pid>/cgroup content
  * ("ID:controllers:path" lines); an empty @controller finds the cgroup v2
  * line ("0::path").  Copies the path to @ret (size @len).  Returns 0,
- * -ENOENT when there is no such line, -EINVAL for malformed content or a path
- * that does not fit.
+ * -ENOENT when there is no such line, -EINVAL for malformed content, a path
+ * with a "." or ".." component, or a path that does not fit.
  */
 int parse_proc_cgroup(const char *buf, const char *controller, char *ret, size_t len);

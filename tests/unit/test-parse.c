@@ -1027,6 +1027,15 @@ static const struct cgroup_case {
 	{ NULL, "4:memory:relative/path\n", "memory", 256, -EINVAL, NULL },
 	{ NULL, "0::\n", "", 256, -EINVAL, NULL },
 	{ NULL, "\n0::/x\n", "", 256, -EINVAL, NULL },
+	/* "." and ".." components (a forged line) would lead out of a freezer root. */
+	{ NULL, "0::/..\n", "", 256, -EINVAL, NULL },
+	{ NULL, "4:freezer:/../x\n", "freezer", 256, -EINVAL, NULL },
+	{ NULL, "0::/a/../../x\n", "", 256, -EINVAL, NULL },
+	{ NULL, "0::/a/.\n", "", 256, -EINVAL, NULL },
+	{ NULL, "0::/a//./b\n", "", 256, -EINVAL, NULL },
+	/* Dots inside a name are just a name. */
+	{ NULL, "0::/a/..b/.c/...\n", "", 256, 0, "/a/..b/.c/..." },
+	{ NULL, "0::/user.slice/app.scope\n", "", 256, 0, "/user.slice/app.scope" },
 };
 
 static void test_proc_cgroup(void **state)

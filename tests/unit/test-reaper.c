@@ -11,9 +11,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,45 +131,168 @@ static void test_kill_and_reap(void **state)
 	close(proc_fd);
 }
 
+/*
+ * A stand-in for /proc whose <pid>/statm is a FIFO: a worker measuring that
+ * victim before its signal blocks in open() until the test opens the other
+ * end, so "every worker is busy" holds for as long as the test wants.
+ */
+struct gate {
+	char dir[64], sub[96], fifo[128], file[128];
+	int proc_fd;
+};
+
+static void gate_make(struct gate *g, pid_t pid)
+{
+	snprintf(g->dir, sizeof(g->dir), "/tmp/reapd-test-reaper-XXXXXX");
+	assert_non_null(mkdtemp(g->dir));
+	snprintf(g->sub, sizeof(g->sub), "%s/%d", g->dir, (int)pid);
+	assert_int_equal(mkdir(g->sub, 0700), 0);
+	snprintf(g->fifo, sizeof(g->fifo), "%s/statm", g->sub);
+	snprintf(g->file, sizeof(g->file), "%s/statm.file", g->sub);
+	assert_int_equal(mkfifo(g->fifo, 0600), 0);
+	g->proc_fd = open(g->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(g->proc_fd >= 0);
+}
+
+/*
+ * Lets the blocked worker go.  A regular file holding @statm is renamed over
+ * the FIFO first, so its later reads find that (pread on the FIFO itself
+ * fails with ESPIPE: the measurement before the signal is then skipped).
+ */
+static void gate_open(struct gate *g, const char *statm)
+{
+	int fd = open(g->fifo, O_WRONLY | O_CLOEXEC); /* returns once the worker is in open() */
+	int ffd = open(g->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	assert_true(ffd >= 0);
+	assert_int_equal(write(ffd, statm, strlen(statm)), (ssize_t)strlen(statm));
+	close(ffd);
+	assert_int_equal(rename(g->file, g->fifo), 0);
+	close(fd);
+}
+
+static void gate_remove(struct gate *g)
+{
+	unlink(g->fifo);
+	unlink(g->file);
+	rmdir(g->sub);
+	rmdir(g->dir);
+	close(g->proc_fd);
+}
+
+static bool still_running(pid_t pid)
+{
+	return waitpid(pid, NULL, WNOHANG) == 0;
+}
+
+static void wait_idle(struct reaper *r, unsigned want)
+{
+	for (int i = 0; i < 5000 && reaper_idle(r) != want; i++)
+		usleep(1000);
+	assert_int_equal(reaper_idle(r), want);
+}
+
+static struct reaper *new_gated_reaper(size_t queue_capacity, int proc_fd)
+{
+	struct reaper_config cfg = {.threads = 1, .queue_capacity = queue_capacity, .reap = true,
+				    .proc_fd = proc_fd};
+	struct reaper *r;
+
+	assert_int_equal(reaper_new(&cfg, &r), 0);
+	return r;
+}
+
 static void test_all_busy_still_kills_at_once(void **state)
 {
-	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
-	struct reaper *r = new_reaper(1, true, proc_fd);
+	pid_t busy = spawn(8), next = spawn(8);
+	struct gate g;
+	struct reaper *r;
 	struct reaper_result res;
-	pid_t pids[5];
-	int by_caller = 0, submitted_to_pool = 0;
-	bool seen[5] = {false};
+	int status;
 
 	(void)state;
-	for (int i = 0; i < 5; i++)
-		pids[i] = spawn(16);
-	for (int i = 0; i < 100 && reaper_idle(r) == 0; i++)
-		usleep(1000);
-	for (int i = 0; i < 5; i++) {
-		struct reaper_request req = request(pids[i], (uint32_t)i, (uint64_t)(i + 1) * 1024);
-		int s = reaper_submit(r, &req);
+	gate_make(&g, busy);
+	r = new_gated_reaper(16, g.proc_fd);
+	wait_idle(r, 1);
+	struct reaper_request req = request(busy, 1, 8 * 1024);
+	assert_int_equal(reaper_submit(r, &req), 0);
+	/* The one worker took it (idle drops as it takes the job) and is held in the gate. */
+	wait_idle(r, 0);
 
-		assert_true(s == 0 || s == 1);
-		submitted_to_pool += s == 0;
-	}
-	for (int i = 0; i < 5; i++) {
+	req = request(next, 2, 8 * 1024);
+	assert_int_equal(reaper_submit(r, &req), 1);
+	/* The caller's thread sent it: dead already, while the worker's victim still runs. */
+	assert_int_equal(waitpid(next, &status, 0), next);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(still_running(busy));
+	assert_int_equal(reaper_read_result(r, &res), -EAGAIN);
+
+	gate_open(&g, "2000 1000 10 1 0 900 0\n");
+	for (int i = 0; i < 2; i++) {
 		next_result(r, &res);
-		assert_true(res.id < 5);
-		assert_false(seen[res.id]);
-		seen[res.id] = true;
 		assert_int_equal(res.signal_error, 0);
-		by_caller += res.signalled_by_caller;
+		if (res.id == 1) {
+			assert_int_equal(res.pid, busy);
+			assert_false(res.signalled_by_caller);
+		} else {
+			assert_int_equal(res.id, 2);
+			assert_int_equal(res.pid, next);
+			assert_true(res.signalled_by_caller);
+			assert_true(res.signal_usec > 0);
+		}
 	}
-	/* Every kill the pool could not take at once was signalled by the caller. */
-	assert_int_equal(by_caller, 5 - submitted_to_pool);
-	for (int i = 0; i < 5; i++) {
-		int status;
-		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	}
+	assert_int_equal(waitpid(busy, &status, 0), busy);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	n_children = 0;
 	reaper_free(r);
-	close(proc_fd);
+	gate_remove(&g);
+}
+
+/* All busy and no room to queue even the reap: the kill is still sent, reported unreaped. */
+static void test_all_busy_queue_full(void **state)
+{
+	pid_t busy = spawn(1), queued = spawn(1), unqueued = spawn(1);
+	struct gate g;
+	struct reaper *r;
+	struct reaper_result res;
+
+	(void)state;
+	gate_make(&g, busy);
+	r = new_gated_reaper(1, g.proc_fd);
+	wait_idle(r, 1);
+	struct reaper_request req = request(busy, 1, 1024);
+	assert_int_equal(reaper_submit(r, &req), 0);
+	wait_idle(r, 0);
+	req = request(queued, 2, 1024);
+	assert_int_equal(reaper_submit(r, &req), 1); /* takes the one queue slot */
+	req = request(unqueued, 3, 1024);
+	assert_int_equal(reaper_submit(r, &req), 1);
+	assert_int_equal(waitpid(unqueued, NULL, 0), unqueued);
+	assert_int_equal(waitpid(queued, NULL, 0), queued);
+	assert_true(still_running(busy));
+	/* Its result came back at once, from the caller's thread. */
+	assert_int_equal(reaper_read_result(r, &res), 0);
+	assert_int_equal(res.id, 3);
+	assert_int_equal(res.pid, unqueued);
+	assert_true(res.signalled_by_caller);
+	assert_int_equal(res.signal_error, 0);
+	assert_false(res.reaped);
+	assert_int_equal(res.reap_error, -ENOSPC);
+
+	gate_open(&g, "2 1 0 0 0 0 0\n");
+	bool seen[3] = {false};
+	for (int i = 0; i < 2; i++) {
+		next_result(r, &res);
+		assert_true(res.id == 1 || res.id == 2);
+		assert_false(seen[res.id]);
+		seen[res.id] = true;
+		assert_int_equal(res.signalled_by_caller, res.id == 2);
+	}
+	assert_int_equal(waitpid(busy, NULL, 0), busy);
+	n_children = 0;
+	reaper_free(r);
+	gate_remove(&g);
 }
 
 static void test_no_reap(void **state)
@@ -221,6 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_kill_and_reap, teardown),
 		cmocka_unit_test_teardown(test_all_busy_still_kills_at_once, teardown),
+		cmocka_unit_test_teardown(test_all_busy_queue_full, teardown),
 		cmocka_unit_test_teardown(test_no_reap, teardown),
 		cmocka_unit_test_teardown(test_dead_process, teardown),
 	};
