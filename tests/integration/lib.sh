@@ -99,8 +99,11 @@ test_spawn() {
 # socket at $WORK/control (never the system's); waits until it watches.
 start_reapd() {
 	# --config none: an installed /etc/reapd.conf must not change what is tested.
+	# The log is emptied here, not by the child's redirection: the wait below
+	# must not find an earlier reapd's start line before the child truncates it.
+	: > "$WORK/reapd.log"
 	"$REAPD" --config none --events "$WORK/events.json" --control "$WORK/control" "$@" \
-		> "$WORK/reapd.log" 2>&1 &
+		>> "$WORK/reapd.log" 2>&1 &
 	REAPD_PID=$!
 	wait_until 10 grep -q 'psi:' "$WORK/reapd.log" || fail "reapd did not start"
 }

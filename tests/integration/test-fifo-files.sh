@@ -22,7 +22,8 @@ hard_fail() {
 }
 # start_nb ARGS...: start_reapd, but a reapd that never gets going is killed for good.
 start_nb() {
-	"$REAPD" --config none --control "$WORK/control" "$@" > "$WORK/reapd.log" 2>&1 &
+	: > "$WORK/reapd.log" # here, not in the child: see start_reapd
+	"$REAPD" --config none --control "$WORK/control" "$@" >> "$WORK/reapd.log" 2>&1 &
 	REAPD_PID=$!
 	wait_until 10 grep -q 'psi:' "$WORK/reapd.log" || hard_fail "reapd did not start"
 	# Start-up ends with mlockall, slow under ASan: answering at all comes first.
