@@ -123,31 +123,44 @@ static double ms_of(int64_t usec)
 	return usec > 0 ? (double)usec / 1000.0 : 0.0;
 }
 
-static void fill_event(const struct victim *v, struct kill_event *ev)
+void kill_event_from_candidate(const struct candidate *c, const struct kill_round *round,
+			       struct kill_event *ret)
 {
-	const struct killer *k = v->k;
-
-	*ev = (struct kill_event){
-		.time_usec = v->submit_realtime_usec,
-		.pid = v->cand.pid,
-		.comm = v->cand.comm,
-		.uid = v->cand.uid,
-		.oom_score_adj = v->cand.adj,
-		.effective_adj = v->cand.eff_adj,
-		.reason = kill_reason_name(v->round.reason),
-		.scope = k->cfg.scope_name,
-		.size_kib = v->cand.size_kib,
-		.anon_kib = v->cand.anon_kib,
-		.target_kib = v->round.target_kib,
+	*ret = (struct kill_event){
+		.pid = c->pid,
+		.comm = c->comm,
+		.uid = c->uid,
+		.oom_score_adj = c->adj,
+		.effective_adj = c->eff_adj,
+		.reason = kill_reason_name(round->reason),
+		.size_kib = c->size_kib,
+		.anon_kib = c->anon_kib,
+		.target_kib = round->target_kib,
 		.kill_to_exit_usec = -1,
 		.reap_usec = -1,
-		.scan_usec = v->round.scan_usec,
-		.scanned = v->round.scanned,
-		.shmem_kib = v->cand.shmem_kib,
-		.cmd_hash = v->cand.cmd_hash,
-		.round_seq = v->round_seq,
-		.ppid = v->cand.ppid,
+		.scan_usec = round->scan_usec,
+		.scanned = round->scanned,
+		.shmem_kib = c->shmem_kib,
+		.cmd_hash = c->cmd_hash,
+		.ppid = c->ppid,
 	};
+}
+
+void kill_event_set_result(struct kill_event *ev, const struct reaper_result *res)
+{
+	ev->reaped = res->reaped;
+	ev->reap_error = res->reap_error;
+	ev->reap_usec = res->reaped ? (int64_t)res->reap_usec : -1;
+	ev->reaped_kib = res->reaped_kib;
+	ev->thawed = res->thawed;
+}
+
+static void fill_event(const struct victim *v, struct kill_event *ev)
+{
+	kill_event_from_candidate(&v->cand, &v->round, ev);
+	ev->time_usec = v->submit_realtime_usec;
+	ev->scope = v->k->cfg.scope_name;
+	ev->round_seq = v->round_seq;
 }
 
 /* Reports a victim whose death was never confirmed (reapd is exiting). */
@@ -158,11 +171,7 @@ static void report_unconfirmed(struct victim *v)
 
 	fill_event(v, &ev);
 	if (v->result_in) {
-		ev.reaped = v->res.reaped;
-		ev.reap_error = v->res.reap_error;
-		ev.reap_usec = v->res.reaped ? (int64_t)v->res.reap_usec : -1;
-		ev.reaped_kib = v->res.reaped_kib;
-		ev.thawed = v->res.thawed;
+		kill_event_set_result(&ev, &v->res);
 		ev.freed_kib = v->res.reaped_kib;
 	}
 	k->ops->event(k->ctx, &ev);
@@ -223,11 +232,7 @@ static void finalize(struct victim *v)
 		exit_usec = (int64_t)(v->exit_usec - res->signal_usec);
 	ev.exited = true;
 	ev.kill_to_exit_usec = exit_usec;
-	ev.reaped = res->reaped;
-	ev.reap_error = res->reap_error;
-	ev.reap_usec = res->reaped ? (int64_t)res->reap_usec : -1;
-	ev.reaped_kib = res->reaped_kib;
-	ev.thawed = res->thawed;
+	kill_event_set_result(&ev, res);
 	ev.freed_kib = measure_freed(k, v);
 
 	k->stats.freed_kib += ev.freed_kib;

@@ -75,6 +75,18 @@ struct kill_round {
 };
 
 /*
+ * The one builder of kill events, for the loop's kills and the watchdog's:
+ * fills @ret from the victim @c as scanned and its @round, with nothing
+ * measured yet (no exit, no reap).  The time, the scope and the round's
+ * sequence number are left to the caller.
+ */
+void kill_event_from_candidate(const struct candidate *c, const struct kill_round *round,
+			       struct kill_event *ret);
+
+/* Copies what the kill path measured (reap, reaped_kib, thaw) from @res into @ev. */
+void kill_event_set_result(struct kill_event *ev, const struct reaper_result *res);
+
+/*
  * Kills @cands[@victims[i]] for i < @n.  Victims that are gone or whose pid
  * was reused are skipped.  In a dry run only events are written.  Never
  * allocates and never waits.  Returns the number of processes signalled (or
