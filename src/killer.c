@@ -60,9 +60,12 @@ struct killer {
 	bool warned_full;
 	uint64_t round_seq;
 	struct round_acct accts[ROUNDS_KEPT];
+	killer_pending_fn pending_fn;
+	void *pending_ctx;
 };
 
 static void on_reaper_result(void *ctx, uint32_t events);
+static void publish_pending(struct killer *k);
 
 int killer_new(const struct killer_config *cfg, struct loop *loop, struct reaper *reaper,
 	       struct proctab *pt, const struct killer_ops *ops, void *ctx, struct killer **ret)
@@ -269,6 +272,7 @@ static void on_victim_exit(void *ctx, uint32_t events)
 	(void)events;
 	v->exit_usec = now_usec();
 	v->exited = true;
+	publish_pending(v->k);
 	/* A dead process's pidfd stays readable: stop watching it now. */
 	loop_del(v->k->loop, v->pidfd);
 	v->pidfd = safe_close(v->pidfd);
@@ -284,6 +288,7 @@ static void on_victim_timeout(void *ctx)
 
 	v->timed_out = true;
 	k->stats.timeouts++;
+	publish_pending(k);
 	log_warn("pid %d (%s) is not dead %u ms after SIGKILL; moving on (it will not be "
 		 "chosen again)",
 		 (int)v->cand.pid, v->cand.comm, k->cfg.kill_timeout_ms);
@@ -318,6 +323,7 @@ static void on_reaper_result(void *ctx, uint32_t events)
 				log_error_errno(res.signal_error, "cannot kill pid %d (%s)",
 						(int)v->cand.pid, v->cand.comm);
 				release_slot(v);
+				publish_pending(k);
 				k->ops->done(k->ctx, 0);
 				continue;
 			}
@@ -443,6 +449,8 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 		k->warned_full = false;
 		done += kill_one(k, v, round, c);
 	}
+	if (done > 0 && !k->cfg.dry_run)
+		publish_pending(k);
 	return done;
 }
 
@@ -462,6 +470,24 @@ static size_t pending(const struct killer *k, uint64_t *ret_kib)
 	if (ret_kib)
 		*ret_kib = kib;
 	return n;
+}
+
+/* Tells the hook what is on its way back now (pending() changed). */
+static void publish_pending(struct killer *k)
+{
+	uint64_t kib;
+
+	if (!k->pending_fn)
+		return;
+	pending(k, &kib);
+	k->pending_fn(k->pending_ctx, kib);
+}
+
+void killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx)
+{
+	k->pending_fn = fn;
+	k->pending_ctx = ctx;
+	publish_pending(k);
 }
 
 uint64_t killer_pending_kib(const struct killer *k)

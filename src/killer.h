@@ -98,6 +98,17 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 /* Returns the memory of victims signalled but neither dead nor timed out. */
 uint64_t killer_pending_kib(const struct killer *k);
 
+/* Told the memory of victims signalled but neither dead nor timed out (killer_pending_kib). */
+typedef void (*killer_pending_fn)(void *ctx, uint64_t kib);
+
+/*
+ * Calls @fn(@ctx, kib) at once and whenever that memory changes (a round
+ * signalled victims, one died, timed out or could not be killed), from the
+ * loop's thread, so another thread can count it without the killer's table
+ * (the watchdog).  Never from killer_free().  @fn NULL: no hook.
+ */
+void killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx);
+
 /* Returns the number of such victims. */
 size_t killer_pending(const struct killer *k);
 
