@@ -920,7 +920,8 @@ static int start_watchdog(struct daemon *d)
 		return log_error_errno(r, "cannot watch the watchdog");
 	loop_set_busy_hook(d->loop, watchdog_busy, d->watchdog);
 	/* The loop's victims not yet dead: the watchdog counts them as on their way back. */
-	killer_set_pending_hook(d->killer, watchdog_set_in_flight, d->watchdog);
+	if ((r = killer_set_pending_hook(d->killer, watchdog_set_in_flight, d->watchdog)) < 0)
+		return log_error_errno(r, "cannot start the watchdog");
 	return 0;
 }
 

@@ -62,6 +62,7 @@ struct killer {
 	struct round_acct accts[ROUNDS_KEPT];
 	killer_pending_fn pending_fn;
 	void *pending_ctx;
+	struct killer_victim_info *published; /* capacity, for pending_fn */
 };
 
 static void on_reaper_result(void *ctx, uint32_t events);
@@ -194,6 +195,7 @@ void killer_free(struct killer *k)
 	}
 	if (k->reaper)
 		loop_del(k->loop, reaper_fd(k->reaper));
+	free(k->published);
 	free(k->slots);
 	free(k);
 }
@@ -472,22 +474,36 @@ static size_t pending(const struct killer *k, uint64_t *ret_kib)
 	return n;
 }
 
-/* Tells the hook what is on its way back now (pending() changed). */
+/* Tells the hook which victims are on their way back now (pending() changed). */
 static void publish_pending(struct killer *k)
 {
-	uint64_t kib;
+	size_t n = 0;
 
 	if (!k->pending_fn)
 		return;
-	pending(k, &kib);
-	k->pending_fn(k->pending_ctx, kib);
+	for (size_t i = 0; i < k->cfg.capacity; i++) {
+		const struct victim *v = &k->slots[i];
+		if (v->used && !v->exited && !v->timed_out)
+			k->published[n++] = (struct killer_victim_info){
+				.pid = v->cand.pid,
+				.start_time = v->cand.start_time,
+				.size_kib = v->cand.size_kib,
+			};
+	}
+	k->pending_fn(k->pending_ctx, k->published, n);
 }
 
-void killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx)
+int killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx)
 {
+	if (fn && !k->published) {
+		k->published = calloc(k->cfg.capacity, sizeof(*k->published));
+		if (!k->published)
+			return -ENOMEM;
+	}
 	k->pending_fn = fn;
 	k->pending_ctx = ctx;
 	publish_pending(k);
+	return 0;
 }
 
 uint64_t killer_pending_kib(const struct killer *k)

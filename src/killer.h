@@ -98,16 +98,26 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 /* Returns the memory of victims signalled but neither dead nor timed out. */
 uint64_t killer_pending_kib(const struct killer *k);
 
-/* Told the memory of victims signalled but neither dead nor timed out (killer_pending_kib). */
-typedef void (*killer_pending_fn)(void *ctx, uint64_t kib);
+/* A victim signalled but neither dead nor timed out, as told to another thread. */
+struct killer_victim_info {
+	pid_t pid;
+	uint64_t start_time; /* clock ticks after boot, to tell a reused pid */
+	uint64_t size_kib;   /* what it held when chosen */
+};
+
+/* Told the victims signalled but neither dead nor timed out (killer_pending_kib's). */
+typedef void (*killer_pending_fn)(void *ctx, const struct killer_victim_info *v, size_t n);
 
 /*
- * Calls @fn(@ctx, kib) at once and whenever that memory changes (a round
- * signalled victims, one died, timed out or could not be killed), from the
- * loop's thread, so another thread can count it without the killer's table
- * (the watchdog).  Never from killer_free().  @fn NULL: no hook.
+ * Calls @fn(@ctx, ...) at once and whenever those victims change (a round
+ * signalled some, one died, timed out or could not be killed), from the
+ * loop's thread, so another thread can tell what is on its way back without
+ * the killer's table (the watchdog; while the loop is stuck, the victims it
+ * was told of may die unseen, so it must check them).  @v is valid during the
+ * call only.  Never from killer_free().  @fn NULL: no hook.  Allocates (at
+ * start-up): returns 0 or -ENOMEM.
  */
-void killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx);
+int killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx);
 
 /* Returns the number of such victims. */
 size_t killer_pending(const struct killer *k);

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "parse.h"
 #include "killer.h"
 #include "log.h"
 #include "proctab.h"
@@ -30,7 +32,11 @@ struct watchdog {
 	atomic_bool stop;
 	_Atomic uint64_t busy_since; /* when the loop woke; 0 while it waits */
 	atomic_ulong kills;
-	_Atomic uint64_t in_flight_kib; /* the loop's victims not yet dead (watchdog_set_in_flight) */
+
+	/* The loop's victims not yet confirmed dead, as it last told (watchdog_set_in_flight). */
+	pthread_mutex_t in_flight_lock;
+	struct killer_victim_info in_flight[WATCHDOG_IN_FLIGHT];
+	size_t n_in_flight;
 
 	pthread_mutex_t lock; /* guards the fields up to kept_dropped */
 	struct decide_params params;
@@ -175,6 +181,38 @@ static void keep(struct watchdog *w, const struct watchdog_kill *k)
 }
 
 /*
+ * Returns what the loop's victims still hold: those it last told of that are
+ * still alive (the same pid and start time, not a zombie), each counted for
+ * what it still has resident, at most what it held when chosen.  While the
+ * loop is stuck it cannot see its victims die, so each is looked at here.
+ */
+static uint64_t in_flight_kib(struct watchdog *w)
+{
+	struct killer_victim_info v[WATCHDOG_IN_FLIGHT];
+	uint64_t kib = 0, page_kib = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+	char path[32], buf[1024];
+	size_t n;
+
+	pthread_mutex_lock(&w->in_flight_lock);
+	n = w->n_in_flight;
+	memcpy(v, w->in_flight, n * sizeof(v[0]));
+	pthread_mutex_unlock(&w->in_flight_lock);
+	for (size_t i = 0; i < n; i++) {
+		struct proc_stat st;
+		uint64_t held;
+
+		snprintf(path, sizeof(path), "%d/stat", (int)v[i].pid);
+		if (read_at(w->proc_fd, path, buf, sizeof(buf)) < 0 ||
+		    parse_proc_stat(buf, &st) < 0 || st.start_time != v[i].start_time ||
+		    st.state == 'Z' || st.state == 'X')
+			continue; /* dead (or its pid reused): what it held is back already */
+		held = st.rss_pages * page_kib;
+		kib += held < v[i].size_kib ? held : v[i].size_kib;
+	}
+	return kib;
+}
+
+/*
  * Pins, verifies and kills @c on the reaper's own path (signal, reap, thaw),
  * in this thread, and fills @k.  Returns the victim's pidfd, to wait on, or
  * -errno when it was not killed (gone, its pid reused, the signal failed).
@@ -238,7 +276,7 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		return;
 	}
 	/* What the loop's victims still hold is on its way back: not a reason to kill more. */
-	in_flight = atomic_load(&w->in_flight_kib);
+	in_flight = in_flight_kib(w);
 	if (!decide(&params, &m, 0, in_flight, &dec))
 		return;
 	scan_start = now_usec();
@@ -347,7 +385,6 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 	/* Used here only: the strings and rules belong to a config a reload frees. */
 	w->cfg.proc_root = w->cfg.scope = NULL;
 	w->cfg.rules = NULL;
-	atomic_init(&w->in_flight_kib, 0);
 	w->tfd = -1;
 	w->efd = -1;
 	w->proc_fd = open(cfg->proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -357,6 +394,7 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->rules_lock, NULL);
+	pthread_mutex_init(&w->in_flight_lock, NULL);
 	if (cfg->rules && (r = policy_rules_copy(cfg->rules, &w->rules)) < 0)
 		goto fail;
 	w->params = *params;
@@ -428,6 +466,7 @@ void watchdog_free(struct watchdog *w)
 	free(w->pidfds);
 	policy_rules_free(&w->rules);
 	pthread_mutex_destroy(&w->rules_lock);
+	pthread_mutex_destroy(&w->in_flight_lock);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
@@ -474,11 +513,16 @@ void watchdog_set_params(struct watchdog *w, const struct decide_params *params,
 	pthread_mutex_unlock(&w->lock);
 }
 
-void watchdog_set_in_flight(void *ctx, uint64_t kib)
+void watchdog_set_in_flight(void *ctx, const struct killer_victim_info *v, size_t n)
 {
 	struct watchdog *w = ctx;
 
-	atomic_store(&w->in_flight_kib, kib);
+	if (n > WATCHDOG_IN_FLIGHT)
+		n = WATCHDOG_IN_FLIGHT;
+	pthread_mutex_lock(&w->in_flight_lock);
+	memcpy(w->in_flight, v, n * sizeof(v[0]));
+	w->n_in_flight = n;
+	pthread_mutex_unlock(&w->in_flight_lock);
 }
 
 unsigned long watchdog_kills(struct watchdog *w)

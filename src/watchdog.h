@@ -27,6 +27,7 @@
 #include "cgroup.h"
 #include "decide.h"
 #include "events.h"
+#include "killer.h"
 #include "policy.h"
 
 struct watchdog_config {
@@ -95,12 +96,16 @@ int watchdog_set_rules(struct watchdog *w, struct policy_rules *rules);
 /* The loop's busy hook (loop_busy_fn): @busy when it wakes, !@busy before it waits. */
 void watchdog_busy(void *ctx, bool busy);
 
+/* The loop's victims in flight the watchdog keeps track of at most (the rest are not counted). */
+#define WATCHDOG_IN_FLIGHT 64
+
 /*
- * Tells the watchdog the memory of the loop's victims signalled and not yet
- * dead (killer_pending_kib), which it counts as on its way back when it
- * decides.  Any thread; shaped as a killer_pending_fn, @ctx the watchdog.
+ * Tells the watchdog the loop's victims signalled and not yet confirmed dead
+ * (@v, copied): when it decides, it counts what those still alive hold as on
+ * its way back.  Any thread; never waits for the watchdog's scan.  A
+ * killer_pending_fn, @ctx the watchdog.
  */
-void watchdog_set_in_flight(void *ctx, uint64_t kib);
+void watchdog_set_in_flight(void *ctx, const struct killer_victim_info *v, size_t n);
 
 /* Processes the watchdog has killed. */
 unsigned long watchdog_kills(struct watchdog *w);

@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "parse.h"
+#include "sys.h"
 #include "watchdog.h"
 
 #define FREEZER_ROOT "/sys/fs/cgroup/freezer"
@@ -34,10 +36,11 @@ static const char *const pid_files[] = {
 	"task", "environ",
 };
 
-static char root[64];      /* the proc root */
-static pid_t root_pid;     /* the one process in it */
+static char root[64]; /* the proc root */
+static pid_t root_pids[2]; /* the processes in it */
+static size_t n_root_pids;
 static char freezer_cg[128];
-static pid_t child = -1;
+static pid_t child = -1, child2 = -1;
 
 static int write_file(const char *path, const char *value)
 {
@@ -51,8 +54,8 @@ static int write_file(const char *path, const char *value)
 	return r;
 }
 
-/* Forks a child with @mib MiB of touched anonymous memory and oom_score_adj 1000. */
-static pid_t spawn(unsigned mib)
+/* Forks a child with @mib MiB of touched anonymous memory and oom_score_adj @adj. */
+static pid_t spawn_adj(unsigned mib, const char *adj)
 {
 	int p[2];
 	char c;
@@ -65,7 +68,7 @@ static pid_t spawn(unsigned mib)
 		size_t len = (size_t)mib << 20;
 		volatile char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
 					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED || write_file("/proc/self/oom_score_adj", "1000") < 0)
+		if (m == MAP_FAILED || write_file("/proc/self/oom_score_adj", adj) < 0)
 			_exit(1);
 		for (size_t i = 0; i < len; i += 4096)
 			m[i] = 1;
@@ -80,23 +83,54 @@ static pid_t spawn(unsigned mib)
 	return pid;
 }
 
-/* The proc root: the tight fixture's meminfo, and @pid's entry as symlinks to the real one. */
-static void make_root(pid_t pid)
+static pid_t spawn(unsigned mib)
 {
-	char path[256], target[256];
+	return spawn_adj(mib, "1000");
+}
+
+/* The proc root, with the tight fixture's meminfo (16 GiB, 256 MiB available, no swap left). */
+static void make_root(void)
+{
+	char path[256];
 
 	snprintf(root, sizeof(root), "/tmp/reapd-test-watchdog.XXXXXX");
 	assert_non_null(mkdtemp(root));
-	root_pid = pid;
+	n_root_pids = 0;
 	snprintf(path, sizeof(path), "%s/meminfo", root);
 	assert_int_equal(symlink(FIXTURES "/proc-tight/meminfo", path), 0);
+}
+
+/* Shows @pid in the proc root: a directory of symlinks into its real entry. */
+static void root_add(pid_t pid)
+{
+	char path[256], target[256];
+
 	snprintf(path, sizeof(path), "%s/%d", root, (int)pid);
 	assert_int_equal(mkdir(path, 0755), 0);
+	root_pids[n_root_pids++] = pid;
 	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%d/%s", root, (int)pid, pid_files[i]);
 		snprintf(target, sizeof(target), "/proc/%d/%s", (int)pid, pid_files[i]);
 		assert_int_equal(symlink(target, path), 0);
 	}
+}
+
+/* Replaces the meminfo with a 1 GiB machine with @avail_mib MiB available, no swap. */
+static void root_meminfo(unsigned avail_mib)
+{
+	char path[256], text[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/meminfo", root);
+	unlink(path);
+	snprintf(text, sizeof(text),
+		 "MemTotal: 1048576 kB\nMemFree: %u kB\nMemAvailable: %u kB\n"
+		 "Cached: 0 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\nShmem: 0 kB\n",
+		 avail_mib * 1024, avail_mib * 1024);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
 }
 
 static int teardown(void **state)
@@ -113,17 +147,26 @@ static int teardown(void **state)
 		waitpid(child, NULL, 0);
 		child = -1;
 	}
+	if (child2 > 0) {
+		kill(child2, SIGKILL);
+		waitpid(child2, NULL, 0);
+		child2 = -1;
+	}
 	if (freezer_cg[0]) {
 		rmdir(freezer_cg);
 		freezer_cg[0] = 0;
 	}
 	if (root[0]) {
-		for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++) {
-			snprintf(path, sizeof(path), "%s/%d/%s", root, (int)root_pid, pid_files[i]);
-			unlink(path);
+		for (size_t j = 0; j < n_root_pids; j++) {
+			for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++) {
+				snprintf(path, sizeof(path), "%s/%d/%s", root, (int)root_pids[j],
+					 pid_files[i]);
+				unlink(path);
+			}
+			snprintf(path, sizeof(path), "%s/%d", root, (int)root_pids[j]);
+			rmdir(path);
 		}
-		snprintf(path, sizeof(path), "%s/%d", root, (int)root_pid);
-		rmdir(path);
+		n_root_pids = 0;
 		snprintf(path, sizeof(path), "%s/meminfo", root);
 		unlink(path);
 		if (rmdir(root) < 0)
@@ -133,7 +176,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct watchdog *new_watchdog(const struct cgroup_roots *roots)
+static struct watchdog *new_watchdog(const struct cgroup_roots *roots, int min_adj)
 {
 	struct watchdog_config cfg = {
 		.timeout_ms = 50,
@@ -150,7 +193,7 @@ static struct watchdog *new_watchdog(const struct cgroup_roots *roots)
 	struct decide_params params = {
 		.mem_min = {.is_percent = true, .percent_x100 = 1000},
 		.swap_min = {.is_percent = true, .percent_x100 = 1000},
-		.min_adj = 0,
+		.min_adj = min_adj,
 		.psi_some_min_adj = 200,
 	};
 	struct watchdog *w;
@@ -196,8 +239,9 @@ static void test_kill_measured(void **state)
 
 	(void)state;
 	child = spawn(64);
-	make_root(child);
-	w = new_watchdog(NULL);
+	make_root();
+	root_add(child);
+	w = new_watchdog(NULL, 0);
 	stuck_until_kill(w, &k);
 	assert_int_equal(k.ev.pid, child);
 	assert_string_equal(k.ev.comm, k.comm);
@@ -219,26 +263,46 @@ static void test_kill_measured(void **state)
 	check_child_killed();
 }
 
-/* Memory the loop's victims still hold is on its way back: no kill while it covers the need. */
+/*
+ * Memory the loop's victims still hold is on its way back: no kill while it
+ * covers the need.  The loop, stuck, cannot see a victim die: the watchdog
+ * must, and then kill.  On a 1 GiB machine with 80 MiB available (below 10%),
+ * the loop's victim (adj 0, out of the watchdog's reach at --min-adj 500)
+ * holds 64 MiB.
+ */
 static void test_in_flight(void **state)
 {
+	struct killer_victim_info v;
 	struct watchdog_kill k;
 	struct watchdog *w;
+	unsigned long dropped;
+	char buf[512], path[64];
+	struct proc_stat st;
 
 	(void)state;
 	child = spawn(8);
-	make_root(child);
-	w = new_watchdog(NULL);
-	watchdog_set_in_flight(w, 4ULL << 20); /* 4 GiB: available would be well above 10% */
+	child2 = spawn_adj(64, "0");
+	make_root();
+	root_add(child);
+	root_add(child2);
+	root_meminfo(80);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)child2);
+	assert_true(read_at(AT_FDCWD, path, buf, sizeof(buf)) > 0);
+	assert_int_equal(parse_proc_stat(buf, &st), 0);
+	w = new_watchdog(NULL, 500);
+	v = (struct killer_victim_info){.pid = child2, .start_time = st.start_time,
+					 .size_kib = 64 * 1024};
+	watchdog_set_in_flight(w, &v, 1);
 	watchdog_busy(w, true);
-	assert_false(wait_kills(w, 600)); /* the watchdog looked (50 ms) and again (every 250 ms) */
+	assert_false(wait_kills(w, 600)); /* it looked (at 50 ms) and again (every 250 ms) */
 	assert_int_equal(watchdog_kills(w), 0);
 	assert_int_equal(kill(child, 0), 0);
-	/* The victims died (or timed out): nothing on its way back; the watchdog kills. */
-	watchdog_set_in_flight(w, 0);
+	/* The loop's victim dies, unseen by the stuck loop: what it held is back, and not enough. */
+	kill(child2, SIGKILL);
+	assert_int_equal(waitpid(child2, NULL, 0), child2);
+	child2 = -1;
 	assert_true(wait_kills(w, 5000));
 	watchdog_busy(w, false);
-	unsigned long dropped;
 	assert_int_equal(watchdog_take(w, &k, 1, &dropped), 1);
 	assert_int_equal(k.ev.pid, child);
 	watchdog_free(w);
@@ -261,7 +325,8 @@ static void test_frozen_victim(void **state)
 	if (geteuid() != 0 || access(FREEZER_ROOT "/cgroup.procs", W_OK) < 0)
 		skip();
 	child = spawn(64);
-	make_root(child);
+	make_root();
+	root_add(child);
 	snprintf(freezer_cg, sizeof(freezer_cg), FREEZER_ROOT "/reapd-unit-watchdog-%d",
 		 (int)getpid());
 	assert_int_equal(mkdir(freezer_cg, 0755), 0);
@@ -281,7 +346,7 @@ static void test_frozen_victim(void **state)
 			break;
 		usleep(10000);
 	}
-	w = new_watchdog(&roots);
+	w = new_watchdog(&roots, 0);
 	stuck_until_kill(w, &k);
 	assert_int_equal(k.ev.pid, child);
 	assert_true(k.ev.watchdog);
