@@ -154,9 +154,10 @@ static void credit_deaths(struct watchdog_kill *kills, size_t n, const uint64_t 
 			continue;
 		drop = base_kib - charged[next];
 		freed = drop > credited ? drop - credited : 0;
-		/* As the killer does: none is credited more than it held, the rest goes to the others. */
-		cap = kills[next].ev.size_kib > kills[next].ev.reaped_kib ? kills[next].ev.size_kib
-									  : kills[next].ev.reaped_kib;
+		/* As the killer does: none is credited more than it held; the rest is the others'. */
+		cap = kills[next].ev.size_kib;
+		if (kills[next].ev.reaped_kib > cap)
+			cap = kills[next].ev.reaped_kib;
 		kills[next].ev.freed_kib = freed > cap ? cap : freed;
 		credited += kills[next].ev.freed_kib;
 	}

@@ -46,7 +46,7 @@ struct watchdog_config {
 	unsigned max_victims;
 	unsigned kill_timeout_ms;
 	bool reap;
-	/* Freezers to thaw victims from; kept (not owned): must outlive the watchdog.  May be NULL. */
+	/* Freezers to thaw victims from (may be NULL); kept, not owned: must outlive the watchdog. */
 	const struct cgroup_roots *roots;
 };
 

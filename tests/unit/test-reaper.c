@@ -233,7 +233,7 @@ static void test_kill_sync(void **state)
 	struct reaper_result res;
 	pid_t pid = spawn(64);
 	struct reaper_request req = request(pid, 9, 64 * 1024);
-	int64_t anon = reaper_anon_kib(proc_fd, pid); /* 64 MiB and the runtime's own (sanitizers) */
+	int64_t anon = reaper_anon_kib(proc_fd, pid); /* 64 MiB and a sanitizer's own */
 	int status;
 
 	(void)state;
@@ -349,7 +349,7 @@ static void test_kill_sync_frozen(void **state)
 		usleep(10000);
 	}
 	struct reaper_request req = request(pid, 5, 64 * 1024);
-	int64_t anon = reaper_anon_kib(proc_fd, pid); /* 64 MiB and the runtime's own (sanitizers) */
+	int64_t anon = reaper_anon_kib(proc_fd, pid); /* 64 MiB and a sanitizer's own */
 	assert_true(anon >= 64 * 1024);
 	assert_int_equal(reaper_kill_sync(&cfg, &req, &res), 0);
 	assert_int_equal(res.signal_error, 0);

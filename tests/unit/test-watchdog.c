@@ -313,7 +313,7 @@ static void test_in_flight(void **state)
 	assert_false(wait_kills(w, 600)); /* it looked (at 50 ms) and again (every 250 ms) */
 	assert_int_equal(watchdog_kills(w), 0);
 	assert_int_equal(kill(child, 0), 0);
-	/* The loop's victim dies, unseen by the stuck loop: what it held is back, and not enough. */
+	/* The loop's victim dies, unseen by the stuck loop: what it held is back; not enough. */
 	kill(child2, SIGKILL);
 	assert_int_equal(waitpid(child2, NULL, 0), child2);
 	child2 = -1;
