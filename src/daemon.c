@@ -915,6 +915,7 @@ static int start_watchdog(struct daemon *d)
 		.max_victims = cfg->dry_run ? 0 : cfg->max_victims, /* 0: never kills */
 		.kill_timeout_ms = cfg->kill_timeout_ms,
 		.reap = !cfg->no_reap,
+		.roots = &d->roots,
 	};
 	int r;
 
@@ -926,6 +927,9 @@ static int start_watchdog(struct daemon *d)
 	if ((r = loop_add(d->loop, watchdog_fd(d->watchdog), EPOLLIN, &d->watchdog_watch)) < 0)
 		return log_error_errno(r, "cannot watch the watchdog");
 	loop_set_busy_hook(d->loop, watchdog_busy, d->watchdog);
+	/* The loop's victims not yet dead: the watchdog counts them as on their way back. */
+	if ((r = killer_set_pending_hook(d->killer, watchdog_set_in_flight, d->watchdog)) < 0)
+		return log_error_errno(r, "cannot start the watchdog");
 	return 0;
 }
 

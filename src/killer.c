@@ -60,9 +60,13 @@ struct killer {
 	bool warned_full;
 	uint64_t round_seq;
 	struct round_acct accts[ROUNDS_KEPT];
+	killer_pending_fn pending_fn;
+	void *pending_ctx;
+	struct killer_victim_info *published; /* capacity, for pending_fn */
 };
 
 static void on_reaper_result(void *ctx, uint32_t events);
+static void publish_pending(struct killer *k);
 
 int killer_new(const struct killer_config *cfg, struct loop *loop, struct reaper *reaper,
 	       struct proctab *pt, const struct killer_ops *ops, void *ctx, struct killer **ret)
@@ -123,31 +127,44 @@ static double ms_of(int64_t usec)
 	return usec > 0 ? (double)usec / 1000.0 : 0.0;
 }
 
-static void fill_event(const struct victim *v, struct kill_event *ev)
+void kill_event_from_candidate(const struct candidate *c, const struct kill_round *round,
+			       struct kill_event *ret)
 {
-	const struct killer *k = v->k;
-
-	*ev = (struct kill_event){
-		.time_usec = v->submit_realtime_usec,
-		.pid = v->cand.pid,
-		.comm = v->cand.comm,
-		.uid = v->cand.uid,
-		.oom_score_adj = v->cand.adj,
-		.effective_adj = v->cand.eff_adj,
-		.reason = kill_reason_name(v->round.reason),
-		.scope = k->cfg.scope_name,
-		.size_kib = v->cand.size_kib,
-		.anon_kib = v->cand.anon_kib,
-		.target_kib = v->round.target_kib,
+	*ret = (struct kill_event){
+		.pid = c->pid,
+		.comm = c->comm,
+		.uid = c->uid,
+		.oom_score_adj = c->adj,
+		.effective_adj = c->eff_adj,
+		.reason = kill_reason_name(round->reason),
+		.size_kib = c->size_kib,
+		.anon_kib = c->anon_kib,
+		.target_kib = round->target_kib,
 		.kill_to_exit_usec = -1,
 		.reap_usec = -1,
-		.scan_usec = v->round.scan_usec,
-		.scanned = v->round.scanned,
-		.shmem_kib = v->cand.shmem_kib,
-		.cmd_hash = v->cand.cmd_hash,
-		.round_seq = v->round_seq,
-		.ppid = v->cand.ppid,
+		.scan_usec = round->scan_usec,
+		.scanned = round->scanned,
+		.shmem_kib = c->shmem_kib,
+		.cmd_hash = c->cmd_hash,
+		.ppid = c->ppid,
 	};
+}
+
+void kill_event_set_result(struct kill_event *ev, const struct reaper_result *res)
+{
+	ev->reaped = res->reaped;
+	ev->reap_error = res->reap_error;
+	ev->reap_usec = res->reaped ? (int64_t)res->reap_usec : -1;
+	ev->reaped_kib = res->reaped_kib;
+	ev->thawed = res->thawed;
+}
+
+static void fill_event(const struct victim *v, struct kill_event *ev)
+{
+	kill_event_from_candidate(&v->cand, &v->round, ev);
+	ev->time_usec = v->submit_realtime_usec;
+	ev->scope = v->k->cfg.scope_name;
+	ev->round_seq = v->round_seq;
 }
 
 /* Reports a victim whose death was never confirmed (reapd is exiting). */
@@ -158,11 +175,7 @@ static void report_unconfirmed(struct victim *v)
 
 	fill_event(v, &ev);
 	if (v->result_in) {
-		ev.reaped = v->res.reaped;
-		ev.reap_error = v->res.reap_error;
-		ev.reap_usec = v->res.reaped ? (int64_t)v->res.reap_usec : -1;
-		ev.reaped_kib = v->res.reaped_kib;
-		ev.thawed = v->res.thawed;
+		kill_event_set_result(&ev, &v->res);
 		ev.freed_kib = v->res.reaped_kib;
 	}
 	k->ops->event(k->ctx, &ev);
@@ -182,6 +195,7 @@ void killer_free(struct killer *k)
 	}
 	if (k->reaper)
 		loop_del(k->loop, reaper_fd(k->reaper));
+	free(k->published);
 	free(k->slots);
 	free(k);
 }
@@ -223,11 +237,7 @@ static void finalize(struct victim *v)
 		exit_usec = (int64_t)(v->exit_usec - res->signal_usec);
 	ev.exited = true;
 	ev.kill_to_exit_usec = exit_usec;
-	ev.reaped = res->reaped;
-	ev.reap_error = res->reap_error;
-	ev.reap_usec = res->reaped ? (int64_t)res->reap_usec : -1;
-	ev.reaped_kib = res->reaped_kib;
-	ev.thawed = res->thawed;
+	kill_event_set_result(&ev, res);
 	ev.freed_kib = measure_freed(k, v);
 
 	k->stats.freed_kib += ev.freed_kib;
@@ -264,6 +274,7 @@ static void on_victim_exit(void *ctx, uint32_t events)
 	(void)events;
 	v->exit_usec = now_usec();
 	v->exited = true;
+	publish_pending(v->k);
 	/* A dead process's pidfd stays readable: stop watching it now. */
 	loop_del(v->k->loop, v->pidfd);
 	v->pidfd = safe_close(v->pidfd);
@@ -279,6 +290,7 @@ static void on_victim_timeout(void *ctx)
 
 	v->timed_out = true;
 	k->stats.timeouts++;
+	publish_pending(k);
 	log_warn("pid %d (%s) is not dead %u ms after SIGKILL; moving on (it will not be "
 		 "chosen again)",
 		 (int)v->cand.pid, v->cand.comm, k->cfg.kill_timeout_ms);
@@ -313,6 +325,7 @@ static void on_reaper_result(void *ctx, uint32_t events)
 				log_error_errno(res.signal_error, "cannot kill pid %d (%s)",
 						(int)v->cand.pid, v->cand.comm);
 				release_slot(v);
+				publish_pending(k);
 				k->ops->done(k->ctx, 0);
 				continue;
 			}
@@ -438,6 +451,8 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 		k->warned_full = false;
 		done += kill_one(k, v, round, c);
 	}
+	if (done > 0 && !k->cfg.dry_run)
+		publish_pending(k);
 	return done;
 }
 
@@ -457,6 +472,38 @@ static size_t pending(const struct killer *k, uint64_t *ret_kib)
 	if (ret_kib)
 		*ret_kib = kib;
 	return n;
+}
+
+/* Tells the hook which victims are on their way back now (pending() changed). */
+static void publish_pending(struct killer *k)
+{
+	size_t n = 0;
+
+	if (!k->pending_fn)
+		return;
+	for (size_t i = 0; i < k->cfg.capacity; i++) {
+		const struct victim *v = &k->slots[i];
+		if (v->used && !v->exited && !v->timed_out)
+			k->published[n++] = (struct killer_victim_info){
+				.pid = v->cand.pid,
+				.start_time = v->cand.start_time,
+				.size_kib = v->cand.size_kib,
+			};
+	}
+	k->pending_fn(k->pending_ctx, k->published, n);
+}
+
+int killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx)
+{
+	if (fn && !k->published) {
+		k->published = calloc(k->cfg.capacity, sizeof(*k->published));
+		if (!k->published)
+			return -ENOMEM;
+	}
+	k->pending_fn = fn;
+	k->pending_ctx = ctx;
+	publish_pending(k);
+	return 0;
 }
 
 uint64_t killer_pending_kib(const struct killer *k)

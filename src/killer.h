@@ -75,6 +75,18 @@ struct kill_round {
 };
 
 /*
+ * The one builder of kill events, for the loop's kills and the watchdog's:
+ * fills @ret from the victim @c as scanned and its @round, with nothing
+ * measured yet (no exit, no reap).  The time, the scope and the round's
+ * sequence number are left to the caller.
+ */
+void kill_event_from_candidate(const struct candidate *c, const struct kill_round *round,
+			       struct kill_event *ret);
+
+/* Copies what the kill path measured (reap, reaped_kib, thaw) from @res into @ev. */
+void kill_event_set_result(struct kill_event *ev, const struct reaper_result *res);
+
+/*
  * Kills @cands[@victims[i]] for i < @n.  Victims that are gone or whose pid
  * was reused are skipped.  In a dry run only events are written.  Never
  * allocates and never waits.  Returns the number of processes signalled (or
@@ -85,6 +97,27 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 
 /* Returns the memory of victims signalled but neither dead nor timed out. */
 uint64_t killer_pending_kib(const struct killer *k);
+
+/* A victim signalled but neither dead nor timed out, as told to another thread. */
+struct killer_victim_info {
+	pid_t pid;
+	uint64_t start_time; /* clock ticks after boot, to tell a reused pid */
+	uint64_t size_kib;   /* what it held when chosen */
+};
+
+/* Told the victims signalled but neither dead nor timed out (killer_pending_kib's). */
+typedef void (*killer_pending_fn)(void *ctx, const struct killer_victim_info *v, size_t n);
+
+/*
+ * Calls @fn(@ctx, ...) at once and whenever those victims change (a round
+ * signalled some, one died, timed out or could not be killed), from the
+ * loop's thread, so another thread can tell what is on its way back without
+ * the killer's table (the watchdog; while the loop is stuck, the victims it
+ * was told of may die unseen, so it must check them).  @v is valid during the
+ * call only.  Never from killer_free().  @fn NULL: no hook.  Allocates (at
+ * start-up): returns 0 or -ENOMEM.
+ */
+int killer_set_pending_hook(struct killer *k, killer_pending_fn fn, void *ctx);
 
 /* Returns the number of such victims. */
 size_t killer_pending(const struct killer *k);

@@ -28,7 +28,6 @@ struct job {
 struct reaper {
 	struct reaper_config cfg;
 	atomic_bool reap; /* read by the workers, changed by a reload */
-	atomic_bool no_mrelease; /* the kernel said ENOSYS: stop asking */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t *threads;
@@ -60,6 +59,9 @@ static struct job take_job(struct reaper *r)
 	return j;
 }
 
+/* The kernel said ENOSYS: stop asking.  Its answer holds for every caller in the process. */
+static atomic_bool no_mrelease;
+
 int64_t reaper_anon_kib(int proc_fd, pid_t pid)
 {
 	char path[32], buf[128];
@@ -78,19 +80,19 @@ int64_t reaper_anon_kib(int proc_fd, pid_t pid)
 }
 
 /* Reaps @j's victim; @before: its anonymous memory read before the signal (< 0: read now). */
-static void do_reap(struct reaper *r, const struct job *j, int64_t before,
+static void do_reap(const struct reaper_config *cfg, const struct job *j, int64_t before,
 		    struct reaper_result *res)
 {
 	uint64_t start;
 	int err = 0;
 	int64_t left;
 
-	if (atomic_load(&r->no_mrelease)) {
+	if (atomic_load(&no_mrelease)) {
 		res->reap_error = -ENOSYS;
 		return;
 	}
 	if (before < 0)
-		before = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
+		before = reaper_anon_kib(cfg->proc_fd, j->req.pid);
 	start = now_usec();
 	for (int i = 0; i < MRELEASE_TRIES; i++) {
 		err = sys_process_mrelease(j->req.pidfd);
@@ -101,53 +103,69 @@ static void do_reap(struct reaper *r, const struct job *j, int64_t before,
 	}
 	res->reap_usec = now_usec() - start;
 	res->reap_error = err;
-	if (err == -ENOSYS && !atomic_exchange(&r->no_mrelease, true))
+	if (err == -ENOSYS && !atomic_exchange(&no_mrelease, true))
 		log_warn("process_mrelease is not available (ENOSYS): killing without reaping");
 	res->reaped = err == 0;
 	if (!res->reaped)
 		return;
 	if (before <= 0)
 		return; /* not measured: reaped_kib stays 0 */
-	left = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
+	left = reaper_anon_kib(cfg->proc_fd, j->req.pid);
 	if (left < 0)
 		left = 0; /* gone already: the reap released all of it */
 	res->reaped_kib = left < before ? (uint64_t)(before - left) : 0;
 }
 
-static void run_job(struct reaper *r, const struct job *j)
+/* Signals (unless done already), reaps and thaws @j's victim; leaves its pidfd open. */
+static void kill_job(const struct reaper_config *cfg, bool reap, const struct job *j,
+		     struct reaper_result *res)
 {
-	struct reaper_result res = {
+	int64_t before = -1;
+
+	*res = (struct reaper_result){
 		.id = j->req.id,
 		.pid = j->req.pid,
 		.signal_usec = j->signal_usec,
 		.signalled_by_caller = j->signal_sent,
 	};
-
-	bool reap = atomic_load(&r->reap);
-	int64_t before = -1;
-
 	/*
 	 * What the reap releases is measured on the victim, not taken from the
 	 * scan: read before the signal, since a victim that can run (a v2 freezer
 	 * lets SIGKILL through) may drop its mm before the reap starts.
 	 */
 	if (!j->signal_sent && reap)
-		before = reaper_anon_kib(r->cfg.proc_fd, j->req.pid);
+		before = reaper_anon_kib(cfg->proc_fd, j->req.pid);
 	if (!j->signal_sent) {
-		res.signal_error = sys_pidfd_send_signal(j->req.pidfd, SIGKILL);
-		res.signal_usec = now_usec();
+		res->signal_error = sys_pidfd_send_signal(j->req.pidfd, SIGKILL);
+		res->signal_usec = now_usec();
 	}
-	if (res.signal_error == 0) {
-		if (reap)
-			do_reap(r, j, before, &res);
-		/* Thaw after the reap: a frozen victim's memory is back before it even runs. */
-		if (r->cfg.roots && cgroup_thaw_victim(r->cfg.roots, r->cfg.proc_fd, j->req.pid) > 0)
-			res.thawed = true;
-	}
+	if (res->signal_error < 0)
+		return;
+	if (reap)
+		do_reap(cfg, j, before, res);
+	/* Thaw after the reap: a frozen victim's memory is back before it even runs. */
+	if (cfg->roots && cgroup_thaw_victim(cfg->roots, cfg->proc_fd, j->req.pid) > 0)
+		res->thawed = true;
+}
+
+static void run_job(struct reaper *r, const struct job *j)
+{
+	struct reaper_result res;
+
+	kill_job(&r->cfg, atomic_load(&r->reap), j, &res);
 	safe_close(j->req.pidfd);
 	/* Records are smaller than PIPE_BUF, so each write is atomic; the loop drains the pipe. */
 	if (write(r->pipe_wr, &res, sizeof(res)) != sizeof(res))
 		log_warn("reaper: result for pid %d dropped", (int)res.pid);
+}
+
+int reaper_kill_sync(const struct reaper_config *cfg, const struct reaper_request *req,
+		     struct reaper_result *ret)
+{
+	struct job j = {.req = *req};
+
+	kill_job(cfg, cfg->reap, &j, ret);
+	return ret->signal_error;
 }
 
 static void *worker(void *arg)

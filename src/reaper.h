@@ -65,6 +65,19 @@ int reaper_fd(const struct reaper *r);
  */
 int reaper_submit(struct reaper *r, const struct reaper_request *req);
 
+/*
+ * Kills @req's process in the caller's thread, exactly as a worker does:
+ * measures its anonymous memory, sends SIGKILL, reaps it when @cfg->reap
+ * (retrying while its mm is busy) and thaws it out of a frozen cgroup
+ * (@cfg->roots).  Uses @cfg's proc_fd, roots and reap only.  Blocks on
+ * process_mrelease and cgroupfs: for a thread that may wait (the watchdog),
+ * never the loop.  Leaves @req->pidfd open, for the caller to wait on.  Fills
+ * @ret in every case; returns 0, or the signal's -errno (then nothing else
+ * was tried).
+ */
+int reaper_kill_sync(const struct reaper_config *cfg, const struct reaper_request *req,
+		     struct reaper_result *ret);
+
 /* Reads one result. Returns 0, or -EAGAIN when none is waiting. */
 int reaper_read_result(struct reaper *r, struct reaper_result *ret);
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "domain.h"
+#include "parse.h"
+#include "killer.h"
 #include "log.h"
 #include "proctab.h"
 #include "reaper.h"
@@ -29,6 +32,11 @@ struct watchdog {
 	atomic_bool stop;
 	_Atomic uint64_t busy_since; /* when the loop woke; 0 while it waits */
 	atomic_ulong kills;
+
+	/* The loop's victims not yet confirmed dead, as it last told (watchdog_set_in_flight). */
+	pthread_mutex_t in_flight_lock;
+	struct killer_victim_info in_flight[WATCHDOG_IN_FLIGHT];
+	size_t n_in_flight;
 
 	pthread_mutex_t lock; /* guards the fields up to kept_dropped */
 	struct decide_params params;
@@ -134,7 +142,7 @@ static void credit_deaths(struct watchdog_kill *kills, size_t n, const uint64_t 
 
 	for (;;) {
 		size_t next = n;
-		uint64_t drop;
+		uint64_t drop, freed, cap;
 
 		for (size_t i = 0; i < n; i++)
 			if (dead[i] && !(done >> i & 1) && (next == n || dead[i] < dead[next]))
@@ -145,7 +153,12 @@ static void credit_deaths(struct watchdog_kill *kills, size_t n, const uint64_t 
 		if (charged[next] == UINT64_MAX || charged[next] >= base_kib)
 			continue;
 		drop = base_kib - charged[next];
-		kills[next].ev.freed_kib = drop > credited ? drop - credited : 0;
+		freed = drop > credited ? drop - credited : 0;
+		/* As the killer does: none is credited more than it held; the rest is the others'. */
+		cap = kills[next].ev.size_kib;
+		if (kills[next].ev.reaped_kib > cap)
+			cap = kills[next].ev.reaped_kib;
+		kills[next].ev.freed_kib = freed > cap ? cap : freed;
 		credited += kills[next].ev.freed_kib;
 	}
 }
@@ -168,6 +181,74 @@ static void keep(struct watchdog *w, const struct watchdog_kill *k)
 		log_warn_errno(-errno, "watchdog: cannot wake the main loop");
 }
 
+/*
+ * Returns what the loop's victims still hold: those it last told of that are
+ * still alive (the same pid and start time, not a zombie), each counted for
+ * what it still has resident, at most what it held when chosen.  While the
+ * loop is stuck it cannot see its victims die, so each is looked at here.
+ */
+static uint64_t in_flight_kib(struct watchdog *w)
+{
+	struct killer_victim_info v[WATCHDOG_IN_FLIGHT];
+	uint64_t kib = 0, page_kib = (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+	char path[32], buf[1024];
+	size_t n;
+
+	pthread_mutex_lock(&w->in_flight_lock);
+	n = w->n_in_flight;
+	memcpy(v, w->in_flight, n * sizeof(v[0]));
+	pthread_mutex_unlock(&w->in_flight_lock);
+	for (size_t i = 0; i < n; i++) {
+		struct proc_stat st;
+		uint64_t held;
+
+		snprintf(path, sizeof(path), "%d/stat", (int)v[i].pid);
+		if (read_at(w->proc_fd, path, buf, sizeof(buf)) < 0 ||
+		    parse_proc_stat(buf, &st) < 0 || st.start_time != v[i].start_time ||
+		    st.state == 'Z' || st.state == 'X')
+			continue; /* dead (or its pid reused): what it held is back already */
+		held = st.rss_pages * page_kib;
+		kib += held < v[i].size_kib ? held : v[i].size_kib;
+	}
+	return kib;
+}
+
+/*
+ * Pins, verifies and kills @c on the reaper's own path (signal, reap, thaw),
+ * in this thread, and fills @k.  Returns the victim's pidfd, to wait on, or
+ * -errno when it was not killed (gone, its pid reused, the signal failed).
+ */
+static int kill_one(struct watchdog *w, const struct reaper_config *rc,
+		    const struct kill_round *round, const struct candidate *c,
+		    struct watchdog_kill *k, uint64_t *ret_signal_usec)
+{
+	struct reaper_result res;
+	struct reaper_request req;
+	int fd = sys_pidfd_open(c->pid), r;
+
+	if (fd < 0)
+		return fd; /* gone already */
+	/* The pidfd pins the process; if the start time still matches, it is the one chosen. */
+	if ((r = proctab_verify(w->pt, c)) < 0) {
+		safe_close(fd);
+		return r;
+	}
+	req = (struct reaper_request){.pidfd = fd, .pid = c->pid, .anon_kib = c->anon_kib};
+	if ((r = reaper_kill_sync(rc, &req, &res)) < 0) {
+		safe_close(fd);
+		return r;
+	}
+	kill_event_from_candidate(c, round, &k->ev);
+	kill_event_set_result(&k->ev, &res);
+	/* The realtime stamp of the signal, which went out at res.signal_usec (monotonic). */
+	k->ev.time_usec = realtime_usec() - (now_usec() - res.signal_usec);
+	k->ev.watchdog = true;
+	k->ev.comm = NULL; /* points into k->comm once taken (watchdog_take) */
+	memcpy(k->comm, c->comm, sizeof(k->comm));
+	*ret_signal_usec = res.signal_usec;
+	return fd;
+}
+
 /* The loop is stuck: decide, choose and kill as a round would. */
 static void act(struct watchdog *w, uint64_t stuck_usec)
 {
@@ -175,17 +256,18 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	struct mem_state m;
 	struct decision dec;
 	struct candidate *cands;
+	struct reaper_config rc = {.proc_fd = w->proc_fd, .roots = w->cfg.roots};
+	struct kill_round round;
 	unsigned max_victims, kill_timeout_ms;
-	bool reap;
 	int n, chosen, r;
-	uint64_t scan_start, scan_usec, signal_mono[64], dead[64], charged[64], base_kib;
+	uint64_t scan_start, signal_mono[64], dead[64], charged[64], base_kib, in_flight;
 	struct watchdog_kill kills[64];
 
 	pthread_mutex_lock(&w->lock);
 	params = w->params;
 	max_victims = w->max_victims;
 	kill_timeout_ms = w->kill_timeout_ms;
-	reap = w->reap;
+	rc.reap = w->reap;
 	pthread_mutex_unlock(&w->lock);
 
 	if (max_victims == 0)
@@ -194,7 +276,9 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		log_warn_errno(r, "watchdog: cannot read the memory state");
 		return;
 	}
-	if (!decide(&params, &m, 0, 0, &dec))
+	/* What the loop's victims still hold is on its way back: not a reason to kill more. */
+	in_flight = in_flight_kib(w);
+	if (!decide(&params, &m, 0, in_flight, &dec))
 		return;
 	scan_start = now_usec();
 	pthread_mutex_lock(&w->rules_lock);
@@ -214,7 +298,13 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		pp.max_victims = 64; /* the rest waits for the next look, 250 ms on */
 	pp.refine = proctab_refine;
 	chosen = policy_select(&pp, cands, (size_t)n, proctab_load, w->pt, w->work, w->victims);
-	scan_usec = now_usec() - scan_start;
+	round = (struct kill_round){
+		.reason = dec.reason,
+		.target_kib = dec.target_kib,
+		.scan_usec = now_usec() - scan_start,
+		.scanned = proctab_seen(w->pt),
+		.charged_kib = m.charged_kib,
+	};
 	if (chosen <= 0) {
 		log_warn("watchdog: the main loop has been stuck for %llu ms with %llu MiB "
 			 "available, and nothing is left to kill",
@@ -227,66 +317,17 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	for (int i = 0; i < chosen; i++) {
 		const struct candidate *c = &cands[w->victims[i]];
 		struct watchdog_kill *k = &kills[i];
-		int fd = sys_pidfd_open(c->pid);
-		int64_t before;
-		uint64_t t;
 
-		w->pidfds[i] = -1;
-		if (fd < 0)
-			continue; /* gone already */
-		if (proctab_verify(w->pt, c) < 0) {
-			close(fd);
+		w->pidfds[i] = kill_one(w, &rc, &round, c, k, &signal_mono[i]);
+		if (w->pidfds[i] < 0)
 			continue;
-		}
-		/* Measured before the signal, as the reaper does: a victim may drop its mm at once. */
-		before = reap ? reaper_anon_kib(w->proc_fd, c->pid) : -1;
-		if (sys_pidfd_send_signal(fd, SIGKILL) < 0) {
-			close(fd);
-			continue;
-		}
-		signal_mono[i] = now_usec();
-		k->ev = (struct kill_event){
-			.time_usec = realtime_usec(),
-			.pid = c->pid,
-			.uid = c->uid,
-			.oom_score_adj = c->adj,
-			.effective_adj = c->eff_adj,
-			.reason = kill_reason_name(dec.reason),
-			.size_kib = c->size_kib,
-			.anon_kib = c->anon_kib,
-			.shmem_kib = c->shmem_kib,
-			.cmd_hash = c->cmd_hash,
-			.target_kib = dec.target_kib,
-			.kill_to_exit_usec = -1,
-			.reap_usec = -1,
-			.scan_usec = scan_usec,
-			.scanned = proctab_seen(w->pt),
-			.watchdog = true,
-		};
-		memcpy(k->comm, c->comm, sizeof(k->comm));
-		if (reap) {
-			int64_t left;
-
-			t = now_usec();
-			r = sys_process_mrelease(fd);
-			k->ev.reap_error = r;
-			if (r == 0) {
-				k->ev.reaped = true;
-				k->ev.reap_usec = (int64_t)(now_usec() - t);
-				left = reaper_anon_kib(w->proc_fd, c->pid);
-				if (left < 0)
-					left = 0;
-				if (before > left)
-					k->ev.reaped_kib = (uint64_t)(before - left);
-			}
-		}
-		w->pidfds[i] = fd;
 		atomic_fetch_add(&w->kills, 1);
 		log_warn("watchdog: the main loop has been stuck for %llu ms; killed pid %d (%s), "
-			 "uid %u, adj %d, %s: %.1f MiB%s",
+			 "uid %u, adj %d, %s: %.1f MiB%s%s",
 			 (unsigned long long)(stuck_usec / 1000), (int)c->pid, c->comm,
 			 (unsigned)c->uid, c->adj, kill_reason_name(dec.reason),
-			 (double)c->size_kib / 1024.0, k->ev.reaped ? "; reaped" : "");
+			 (double)c->size_kib / 1024.0, k->ev.reaped ? "; reaped" : "",
+			 k->ev.thawed ? "; thawed" : "");
 	}
 	wait_for_deaths(w, (size_t)chosen, kill_timeout_ms, dead, charged);
 	credit_deaths(kills, (size_t)chosen, dead, charged, base_kib);
@@ -295,7 +336,8 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 			continue;
 		if (dead[i]) {
 			kills[i].ev.exited = true;
-			kills[i].ev.kill_to_exit_usec = (int64_t)(dead[i] - signal_mono[i]);
+			kills[i].ev.kill_to_exit_usec =
+				dead[i] > signal_mono[i] ? (int64_t)(dead[i] - signal_mono[i]) : 0;
 		}
 		keep(w, &kills[i]);
 		w->pidfds[i] = safe_close(w->pidfds[i]);
@@ -353,6 +395,7 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 	}
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->rules_lock, NULL);
+	pthread_mutex_init(&w->in_flight_lock, NULL);
 	if (cfg->rules && (r = policy_rules_copy(cfg->rules, &w->rules)) < 0)
 		goto fail;
 	w->params = *params;
@@ -424,6 +467,7 @@ void watchdog_free(struct watchdog *w)
 	free(w->pidfds);
 	policy_rules_free(&w->rules);
 	pthread_mutex_destroy(&w->rules_lock);
+	pthread_mutex_destroy(&w->in_flight_lock);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
@@ -468,6 +512,18 @@ void watchdog_set_params(struct watchdog *w, const struct decide_params *params,
 	w->kill_timeout_ms = kill_timeout_ms;
 	w->reap = reap;
 	pthread_mutex_unlock(&w->lock);
+}
+
+void watchdog_set_in_flight(void *ctx, const struct killer_victim_info *v, size_t n)
+{
+	struct watchdog *w = ctx;
+
+	if (n > WATCHDOG_IN_FLIGHT)
+		n = WATCHDOG_IN_FLIGHT;
+	pthread_mutex_lock(&w->in_flight_lock);
+	memcpy(w->in_flight, v, n * sizeof(v[0]));
+	w->n_in_flight = n;
+	pthread_mutex_unlock(&w->in_flight_lock);
 }
 
 unsigned long watchdog_kills(struct watchdog *w)

@@ -11,16 +11,23 @@
  *
  * It has its own view of the domain, its own process table and scratch space,
  * and its own compiled copy of the name rules, allocated at start-up; when it
- * acts, it decides with the loop's parameters, chooses with the same policy,
- * and kills and reaps itself, synchronously.
+ * acts, it decides with the loop's parameters (counting the memory the loop's
+ * victims still hold as on its way back), chooses with the same policy, kills
+ * on the reaper's path (reaper_kill_sync: signal, reap, thaw) in its own
+ * thread, and builds its events as the killer does.  What is its own: the
+ * timer, the decision that the loop is stuck, waiting for its victims' deaths
+ * and handing its kills to the loop for reporting.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "decide.h"
 #include "events.h"
+#include "killer.h"
 #include "policy.h"
 
 struct watchdog_config {
@@ -39,6 +46,8 @@ struct watchdog_config {
 	unsigned max_victims;
 	unsigned kill_timeout_ms;
 	bool reap;
+	/* Freezers to thaw victims from (may be NULL); kept, not owned: must outlive the watchdog. */
+	const struct cgroup_roots *roots;
 };
 
 struct watchdog;
@@ -86,6 +95,17 @@ int watchdog_set_rules(struct watchdog *w, struct policy_rules *rules);
 
 /* The loop's busy hook (loop_busy_fn): @busy when it wakes, !@busy before it waits. */
 void watchdog_busy(void *ctx, bool busy);
+
+/* The loop's victims in flight the watchdog keeps track of at most (the rest are not counted). */
+#define WATCHDOG_IN_FLIGHT 64
+
+/*
+ * Tells the watchdog the loop's victims signalled and not yet confirmed dead
+ * (@v, copied): when it decides, it counts what those still alive hold as on
+ * its way back.  Any thread; never waits for the watchdog's scan.  A
+ * killer_pending_fn, @ctx the watchdog.
+ */
+void watchdog_set_in_flight(void *ctx, const struct killer_victim_info *v, size_t n);
 
 /* Processes the watchdog has killed. */
 unsigned long watchdog_kills(struct watchdog *w);

@@ -28,7 +28,7 @@ check_allocwatch() {
 	[ "$(val allocs)" = 0 ] || fail "$1: $(val allocs) allocations on the kill path"
 	[ "$(val frees)" = 0 ] || fail "$1: $(val frees) frees on the kill path"
 	bad=$(awk '$1 == "open" { print $2 }' "$out" |
-		grep -vE '^([0-9]+/(oom_score_adj|stat|status|cmdline|smaps_rollup|comm|task/[0-9]+/children)|cgroup.procs)$' || true)
+		grep -vE '^([0-9]+/(oom_score_adj|stat|statm|status|cmdline|smaps_rollup|comm|task/[0-9]+/children)|cgroup.procs)$' || true)
 	[ -z "$bad" ] || fail "$1: files opened on the kill path that could be held open: $bad"
 	note "$1: $(val rounds) kill rounds: 0 allocations, 0 frees; opens only per-process /proc files and cgroup.procs ($(val opens))"
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -341,6 +342,153 @@ static void test_dead_process(void **state)
 	close(proc_fd);
 }
 
+/* Waits up to 5 s for @pidfd to say its process is dead; returns true when it did. */
+static bool pidfd_dead(int pidfd)
+{
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+
+	return poll(&pfd, 1, 5000) == 1;
+}
+
+static void test_kill_sync(void **state)
+{
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct reaper_config cfg = {.reap = true, .proc_fd = proc_fd};
+	struct reaper_result res;
+	pid_t pid = spawn(64);
+	struct reaper_request req = request(pid, 9, 64 * 1024);
+	int64_t anon = reaper_anon_kib(proc_fd, pid); /* 64 MiB and a sanitizer's own */
+	int status;
+
+	(void)state;
+	assert_true(anon >= 64 * 1024);
+	assert_int_equal(reaper_kill_sync(&cfg, &req, &res), 0);
+	assert_int_equal(res.id, 9);
+	assert_int_equal(res.pid, pid);
+	assert_int_equal(res.signal_error, 0);
+	assert_false(res.signalled_by_caller);
+	assert_false(res.thawed);
+	if (res.reaped)
+		assert_true(res.reaped_kib > 32 * 1024 && res.reaped_kib <= (uint64_t)anon);
+	else
+		assert_int_equal(res.reap_error, -ESRCH);
+	/* The pidfd is still the caller's, to wait on. */
+	assert_true(pidfd_dead(req.pidfd));
+	assert_int_equal(close(req.pidfd), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	n_children = 0;
+	close(proc_fd);
+}
+
+static void test_kill_sync_dead(void **state)
+{
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct reaper_config cfg = {.reap = true, .proc_fd = proc_fd};
+	struct reaper_result res;
+	pid_t pid = spawn(1);
+	struct reaper_request req = request(pid, 4, 1024);
+
+	(void)state;
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	n_children = 0;
+	/* The signal fails: nothing else is tried. */
+	assert_int_equal(reaper_kill_sync(&cfg, &req, &res), -ESRCH);
+	assert_int_equal(res.signal_error, -ESRCH);
+	assert_false(res.reaped);
+	assert_int_equal(res.reap_error, 0);
+	assert_false(res.thawed);
+	close(req.pidfd);
+	close(proc_fd);
+}
+
+#define FREEZER_ROOT "/sys/fs/cgroup/freezer"
+
+static char freezer_cg[128];
+
+static int write_file(const char *dir, const char *file, const char *value)
+{
+	char path[256];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Thaws before the kill, as a frozen child could not die: then the usual teardown. */
+static int teardown_frozen(void **state)
+{
+	if (freezer_cg[0])
+		write_file(freezer_cg, "freezer.state", "THAWED");
+	teardown(state);
+	if (freezer_cg[0])
+		rmdir(freezer_cg);
+	freezer_cg[0] = 0;
+	return 0;
+}
+
+/*
+ * The kill path of the watchdog: a victim in a frozen (v1 freezer) cgroup is
+ * reaped while frozen, with what the reap released measured on it, and
+ * thawed so it dies.  Needs root and the v1 freezer.
+ */
+static void test_kill_sync_frozen(void **state)
+{
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	struct cgroup_roots roots = {.freezer_v1 = (char *)FREEZER_ROOT};
+	struct reaper_config cfg = {.reap = true, .proc_fd = proc_fd, .roots = &roots};
+	struct reaper_result res;
+	char buf[64], path[256];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (geteuid() != 0 || access(FREEZER_ROOT "/cgroup.procs", W_OK) < 0)
+		skip();
+	snprintf(freezer_cg, sizeof(freezer_cg), FREEZER_ROOT "/reapd-unit-reaper-%d",
+		 (int)getpid());
+	assert_int_equal(mkdir(freezer_cg, 0755), 0);
+	pid = spawn(64);
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	assert_int_equal(write_file(freezer_cg, "cgroup.procs", buf), 0);
+	assert_int_equal(write_file(freezer_cg, "freezer.state", "FROZEN"), 0);
+	for (int i = 0; i < 100; i++) {
+		int fd;
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "%s/freezer.state", freezer_cg);
+		fd = open(path, O_RDONLY);
+		assert_true(fd >= 0);
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0 && strncmp(buf, "FROZEN", 6) == 0)
+			break;
+		usleep(10000);
+	}
+	struct reaper_request req = request(pid, 5, 64 * 1024);
+	int64_t anon = reaper_anon_kib(proc_fd, pid); /* 64 MiB and a sanitizer's own */
+	assert_true(anon >= 64 * 1024);
+	assert_int_equal(reaper_kill_sync(&cfg, &req, &res), 0);
+	assert_int_equal(res.signal_error, 0);
+	/* Frozen, it could not run to drop its mm: the reap released it, measured. */
+	assert_true(res.reaped);
+	assert_true(res.reaped_kib >= 60 * 1024 && res.reaped_kib <= (uint64_t)anon);
+	assert_true(res.thawed);
+	assert_true(pidfd_dead(req.pidfd));
+	close(req.pidfd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	n_children = 0;
+	close(proc_fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +497,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_all_busy_queue_full, teardown),
 		cmocka_unit_test_teardown(test_no_reap, teardown),
 		cmocka_unit_test_teardown(test_dead_process, teardown),
+		cmocka_unit_test_teardown(test_kill_sync, teardown),
+		cmocka_unit_test_teardown(test_kill_sync_dead, teardown),
+		cmocka_unit_test_teardown(test_kill_sync_frozen, teardown_frozen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
