@@ -3,22 +3,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config-version.h"
-#include "caps.h"
 #include "daemon-private.h"
 #include "log.h"
 #include "notify.h"
 #include "psi.h"
+#include "selfprotect.h"
 #include "sys.h"
 #include "vmpressure.h"
 
@@ -38,7 +36,6 @@
 /* ...or at once when available memory falls by this (or 1/32 of the domain). */
 #define BACKOFF_STEP_KIB     (4 * 1024)
 #define BACKOFF_POLL_USEC    (50 * USEC_PER_MSEC)
-#define STACK_PREFAULT_BYTES (64 * 1024)
 
 uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now)
 {
@@ -680,64 +677,6 @@ static int setup_signals(struct daemon *d)
 	return loop_add(d->loop, d->sig_fd, EPOLLIN, &d->sig_watch);
 }
 
-/* Touches stack pages now so that, once locked, the kill path never faults one in. */
-static __attribute__((noinline)) void prefault_stack(void)
-{
-	char buf[STACK_PREFAULT_BYTES];
-
-	prefault(buf, sizeof(buf));
-}
-
-/*
- * A killer that cannot get a CPU while hogs take them all acts too late.  As
- * lmkd does, run at real-time priority, the lowest ones: above every normal
- * task, below anything the admin made real-time.  Set before the reaper and
- * watchdog threads start, so they inherit SCHED_FIFO 1 and reaping is not
- * starved either.
- */
-static void go_realtime(struct daemon *d)
-{
-	struct sched_param sp = {.sched_priority = 1};
-
-	if (d->cfg.no_realtime)
-		return;
-	/*
-	 * Not SCHED_RESET_ON_FORK: it would reset the reaper threads too.  The only
-	 * processes reapd forks, kill hooks, reset their policy before exec.
-	 */
-	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
-		log_warn_errno(-errno, "cannot run at real-time priority (needs CAP_SYS_NICE)");
-}
-
-/*
- * Then the main thread goes one above its threads.  At equal SCHED_FIFO
- * priority a reaper thread busy in process_mrelease keeps its CPU until the
- * reap is done (tens of ms for GiBs), and on a small machine the loop may have
- * no other CPU; one level higher, the loop takes the CPU back at the reap's
- * next rescheduling point.
- */
-static void raise_loop(struct daemon *d)
-{
-	struct sched_param sp = {.sched_priority = 2};
-
-	if (!d->cfg.no_realtime && sched_getscheduler(0) == SCHED_FIFO)
-		sched_setscheduler(0, SCHED_FIFO, &sp);
-}
-
-static void protect_self(struct daemon *d)
-{
-	int r = write_at(d->proc_fd, "self/oom_score_adj", "-1000");
-
-	if (r < 0)
-		log_warn_errno(r, "cannot set reapd's own oom_score_adj to -1000 (needs "
-				  "CAP_SYS_RESOURCE); the kernel OOM killer may pick reapd");
-	if (d->cfg.no_mlock)
-		return;
-	prefault_stack();
-	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
-		log_warn_errno(-errno, "cannot lock reapd's memory (mlockall)");
-}
-
 /* Builds the scan tables, sized so a scan of the scope fits with room to spare. */
 static int setup_tables(struct daemon *d)
 {
@@ -969,24 +908,6 @@ static int start_killing(struct daemon *d)
 	return 0;
 }
 
-/*
- * Keeps only the capabilities reapd uses, before any thread starts (they are
- * per thread) and before anything is run (hooks inherit the bounding set).
- */
-static void drop_privileges(struct daemon *d)
-{
-	uint64_t kept;
-	int r;
-
-	if (geteuid() != 0)
-		return;
-	r = caps_drop_to(caps_wanted(d->cfg.kill_hook_user != NULL), &kept);
-	if (r < 0)
-		log_warn_errno(r, "cannot drop the capabilities reapd does not need");
-	else
-		log_debug("capabilities kept: %#llx", (unsigned long long)kept);
-}
-
 int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
@@ -1003,7 +924,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	/* The loop logs each kill: a full stderr pipe must not stop it. */
 	if ((r = log_never_block()) < 0)
 		log_warn_errno(r, "cannot make logging non-blocking");
-	drop_privileges(d);
+	selfprotect_drop_caps(d->cfg.kill_hook_user != NULL);
 	if (d->cfg.syslog && (r = log_open_syslog(d->cfg.syslog_socket)) < 0)
 		log_warn_errno(r, "cannot log to syslog at %s; logging to stderr",
 			       d->cfg.syslog_socket);
@@ -1032,16 +953,16 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 		log_error_errno(r, "cannot set up");
 		goto fail;
 	}
-	go_realtime(d);
+	selfprotect_realtime(!d->cfg.no_realtime);
 	if ((r = start_killing(d)) < 0 || (r = start_watchdog(d)) < 0 ||
 	    (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
-	raise_loop(d);
+	selfprotect_raise_loop(!d->cfg.no_realtime);
 	loop_timer_init(&d->poll_timer, on_poll, d);
 	loop_timer_init(&d->metrics_timer, on_metrics_timer, d);
 	log_start(d, &d->mem);
 	setup_sources(d, &d->mem);
-	protect_self(d);
+	selfprotect_lock(d->proc_fd, !d->cfg.no_mlock);
 	*ret = d;
 	return 0;
 fail:
