@@ -27,18 +27,9 @@
 #include "proctab.h"
 #include "reaper.h"
 #include "respawn.h"
-#include "source.h"
+#include "sources.h"
 #include "watchdog.h"
 #include "watermark.h"
-
-#define MAX_SOURCES 6
-
-struct source_slot {
-	struct daemon *d;
-	struct source *src;
-	struct loop_watch watch;
-	bool watched;
-};
 
 struct daemon {
 	struct config cfg; /* owned; replaced whole by a reload */
@@ -66,9 +57,7 @@ struct daemon {
 	struct procfs_scope scope; /* where prio requests (both endpoints) may act */
 	uint64_t start_usec;
 
-	struct source_slot sources[MAX_SOURCES];
-	size_t n_sources;
-	uint64_t threshold_limit_bytes; /* limit the v1 usage thresholds were set for */
+	struct sources *sources;
 	int sig_fd;
 	struct loop_watch sig_watch;
 	struct loop_timer poll_timer;
@@ -118,12 +107,6 @@ uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t
 
 /* Decide parameters from the config; lmkd's minfree levels are kept. */
 void daemon_apply_params(struct daemon *d);
-
-/* (Re)creates the PSI triggers from the config; writes a description to @desc. */
-void daemon_setup_psi(struct daemon *d, char *desc, size_t len);
-
-/* Removes the sources named @name (e.g. "psi", "threshold"). */
-void daemon_remove_sources(struct daemon *d, const char *name);
 
 /*
  * Re-reads the config file (and re-applies the command line).  Settings that

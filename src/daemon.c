@@ -15,10 +15,9 @@
 #include "daemon-private.h"
 #include "log.h"
 #include "notify.h"
-#include "psi.h"
 #include "selfprotect.h"
+#include "sources.h"
 #include "sys.h"
-#include "vmpressure.h"
 
 #define KILLER_CAPACITY      64
 #define INITIAL_CAPACITY     1024
@@ -302,8 +301,6 @@ static void schedule_poll(struct daemon *d, uint64_t mark_kib, uint64_t rate, ui
 	loop_timer_arm(d->loop, &d->poll_timer, now + interval);
 }
 
-static void setup_thresholds(struct daemon *d, const struct mem_state *m);
-
 void daemon_evaluate(struct daemon *d, unsigned fired)
 {
 	struct decision dec;
@@ -325,11 +322,10 @@ void daemon_evaluate(struct daemon *d, unsigned fired)
 		return;
 	}
 	rate = watermark_rate_update(&d->rate, d->mem.avail_kib, now);
-	if (domain_kind(d->domain) == DOMAIN_CGROUP_V1 &&
-	    domain_limit_bytes(d->domain) != d->threshold_limit_bytes) {
+	if (sources_thresholds_stale(d->sources)) {
 		/* Re-registering thresholds (the limit changed) is set-up, not the kill path. */
 		reapd_kill_path = 0;
-		setup_thresholds(d, &d->mem);
+		sources_rearm_thresholds(d->sources, &d->params, &d->mem);
 		reapd_kill_path = 1;
 	}
 
@@ -475,171 +471,14 @@ static const struct killer_ops killer_ops = {
 	.charged = on_charged,
 };
 
-static void on_source(void *ctx, uint32_t events)
+/* A source fired, or failed and was dropped: follow closely after a real event. */
+static void on_source_event(void *ctx, unsigned signal, bool real)
 {
-	struct source_slot *s = ctx;
-	struct daemon *d = s->d;
-	int r = source_read_event(s->src);
+	struct daemon *d = ctx;
 
-	if (r < 0 || (events & (EPOLLERR | EPOLLHUP) && s->src->ops->poll_events != EPOLLPRI)) {
-		/* A source that errors keeps the fd ready: drop it rather than spin. */
-		log_warn_errno(r < 0 ? r : -EIO, "%s source failed; relying on polling",
-			       s->src->ops->name);
-		loop_del(d->loop, source_fd(s->src));
-		s->watched = false;
-		daemon_evaluate(d, 0);
-		return;
-	}
-	if (r == 0)
-		return;
-	metrics_pressure_event(d->metrics, s->src->ops->name);
-	d->follow_until_usec = now_usec() + FOLLOW_USEC;
-	daemon_evaluate(d, s->src->signal);
-}
-
-/* Adds @src to the loop. Returns 0 or -errno (the source is freed on failure). */
-static int add_source(struct daemon *d, struct source *src)
-{
-	struct source_slot *s;
-	int r;
-
-	if (d->n_sources >= MAX_SOURCES) {
-		source_free(src);
-		return -ENOSPC;
-	}
-	s = &d->sources[d->n_sources];
-	*s = (struct source_slot){.d = d, .src = src};
-	s->watch = (struct loop_watch){.fn = on_source, .ctx = s};
-	r = loop_add(d->loop, source_fd(src), src->ops->poll_events, &s->watch);
-	if (r < 0) {
-		source_free(src);
-		return r;
-	}
-	s->watched = true;
-	d->n_sources++;
-	return 0;
-}
-
-void daemon_remove_sources(struct daemon *d, const char *name)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < d->n_sources; i++) {
-		struct source_slot *s = &d->sources[i];
-
-		if (s->watched)
-			loop_del(d->loop, source_fd(s->src));
-		if (strcmp(s->src->ops->name, name) == 0) {
-			source_free(s->src);
-			continue;
-		}
-		/* Slots move: re-add with the watch at its new address. */
-		d->sources[j] = *s;
-		d->sources[j].watch.ctx = &d->sources[j];
-		if (d->sources[j].watched &&
-		    loop_add(d->loop, source_fd(s->src), s->src->ops->poll_events,
-			     &d->sources[j].watch) < 0)
-			d->sources[j].watched = false;
-		j++;
-	}
-	d->n_sources = j;
-}
-
-/*
- * cgroup v1: usage thresholds where headroom falls to twice --mem-min (start
- * following closely) and to --mem-min (act), re-registered when the limit
- * changes.
- */
-static void setup_thresholds(struct daemon *d, const struct mem_state *m)
-{
-	uint64_t limit = domain_limit_bytes(d->domain), marks[2];
-	struct decision dec;
-	struct source *src;
-
-	daemon_remove_sources(d, "threshold");
-	d->threshold_limit_bytes = limit;
-	if (limit == 0)
-		return;
-	decide_marks(&d->params, m, &dec);
-	marks[0] = dec.mem_low_kib * 1024;
-	marks[1] = dec.mem_min_kib * 1024;
-	for (int i = 0; i < 2; i++) {
-		int r;
-
-		if (marks[i] == 0 || marks[i] >= limit)
-			continue;
-		r = watermark_threshold_open(domain_dirfd(d->domain), limit - marks[i], &src);
-		if (r == 0)
-			r = add_source(d, src);
-		if (r < 0) {
-			log_warn_errno(r, "cannot set a usage threshold on %s; polling instead",
-				       domain_name(d->domain));
-			return;
-		}
-	}
-}
-
-void daemon_setup_psi(struct daemon *d, char *desc, size_t len)
-{
-	const struct config *cfg = &d->cfg;
-	char path[4096];
-	size_t pos = 0;
-
-	desc[0] = '\0';
-	if (domain_pressure_path(d->domain, cfg->proc_root, path, sizeof(path)) < 0)
-		return;
-	for (int full = 0; full <= 1; full++) {
-		unsigned stall = full ? cfg->psi_full_ms : cfg->psi_some_ms;
-		struct source *src;
-		int r;
-
-		if (stall == 0)
-			continue;
-		if (stall > cfg->psi_window_ms)
-			stall = cfg->psi_window_ms;
-		r = psi_source_open(path, full, stall, cfg->psi_window_ms, &src);
-		if (r < 0) {
-			log_warn_errno(r, "cannot set a PSI trigger on %s; polling instead", path);
-			return;
-		}
-		pos += (size_t)snprintf(desc + pos, len - pos, "%s%s %u ms/%u ms", pos ? ", " : "",
-					full ? "full" : "some", psi_source_stall_ms(src),
-					psi_source_window_ms(src));
-		if (pos >= len)
-			pos = len - 1;
-		if (add_source(d, src) < 0)
-			return;
-	}
-}
-
-static void setup_sources(struct daemon *d, const struct mem_state *m)
-{
-	char psi[128];
-	struct source *src;
-	int r;
-
-	daemon_setup_psi(d, psi, sizeof(psi));
-	switch (domain_kind(d->domain)) {
-	case DOMAIN_CGROUP_V1:
-		r = vmpressure_source_open(domain_dirfd(d->domain), "critical", "local", &src);
-		if (r == 0)
-			r = add_source(d, src);
-		if (r < 0)
-			log_warn_errno(r, "cannot watch vmpressure of %s", domain_name(d->domain));
-		setup_thresholds(d, m);
-		break;
-	case DOMAIN_CGROUP_V2:
-		r = watermark_events_open(domain_dirfd(d->domain), &src);
-		if (r == 0)
-			r = add_source(d, src);
-		if (r < 0)
-			log_warn_errno(r, "cannot watch memory.events of %s",
-				       domain_name(d->domain));
-		break;
-	case DOMAIN_SYSTEM:
-		break;
-	}
-	log_info("psi: %s; %zu kernel notification sources", psi[0] ? psi : "off", d->n_sources);
+	if (real)
+		d->follow_until_usec = now_usec() + FOLLOW_USEC;
+	daemon_evaluate(d, signal);
 }
 
 static void on_signal(void *ctx, uint32_t events)
@@ -958,10 +797,14 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	    (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
 	selfprotect_raise_loop(!d->cfg.no_realtime);
+	if ((r = sources_new(d->loop, d->domain, d->metrics, on_source_event, d, &d->sources)) < 0) {
+		log_error_errno(r, "cannot set up");
+		goto fail;
+	}
 	loop_timer_init(&d->poll_timer, on_poll, d);
 	loop_timer_init(&d->metrics_timer, on_metrics_timer, d);
 	log_start(d, &d->mem);
-	setup_sources(d, &d->mem);
+	sources_open_all(d->sources, &d->cfg, &d->params, &d->mem);
 	selfprotect_lock(d->proc_fd, !d->cfg.no_mlock);
 	*ret = d;
 	return 0;
@@ -1011,8 +854,7 @@ void daemon_free(struct daemon *d)
 	killer_free(d->killer);
 	reaper_free(d->reaper);
 	notifier_free(d->notifier);
-	for (size_t i = 0; i < d->n_sources; i++)
-		source_free(d->sources[i].src);
+	sources_free(d->sources);
 	events_free(d->events);
 	metrics_free(d->metrics);
 	proctab_free(d->pt);

@@ -176,12 +176,12 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	reaper_set_reap(d->reaper, !d->cfg.no_reap);
 	log_set_level(d->cfg.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (psi_changed) {
-		daemon_remove_sources(d, "psi");
-		daemon_setup_psi(d, psi, sizeof(psi));
+		sources_remove(d->sources, "psi");
+		sources_open_psi(d->sources, &d->cfg, psi, sizeof(psi));
 		log_info("reload: psi now %s", psi[0] ? psi : "off");
 	}
 	/* --mem-min may have moved: re-register the usage thresholds at the next look. */
-	d->threshold_limit_bytes = (uint64_t)-1;
+	sources_invalidate_thresholds(d->sources);
 	log_info("reloaded the settings%s%s", d->cfg.config_path ? " from " : "",
 		 d->cfg.config_path ? d->cfg.config_path : "");
 	loop_timer_disarm(d->loop, &d->metrics_timer);
