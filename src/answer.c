@@ -263,14 +263,14 @@ static int answer_victims(struct daemon *d, size_t limit, struct jsonw *w)
 
 static void answer_history(struct daemon *d, size_t limit, struct jsonw *w)
 {
-	size_t len = metrics_history_len(d->metrics);
+	size_t len = metrics_history_len(report_metrics(d->report));
 	size_t first = len > limit ? len - limit : 0;
 
 	jsonw_key(w, "kills");
 	jsonw_array_begin(w);
 	for (size_t i = first; i < len; i++) {
 		jsonw_object_begin(w);
-		events_put_fields(w, metrics_history_at(d->metrics, i));
+		events_put_fields(w, metrics_history_at(report_metrics(d->report), i));
 		jsonw_object_end(w);
 	}
 	jsonw_array_end(w);
@@ -317,33 +317,13 @@ static int answer_prio(struct daemon *d, const struct ctl_request *req, const st
 	return 0;
 }
 
-int daemon_format_metrics(struct daemon *d)
-{
-	struct notifier_stats ns;
-	struct metrics_gauges g = {
-		.total_kib = d->mem.total_kib,
-		.avail_kib = d->mem.avail_kib,
-		.swap_free_kib = d->mem.swap_free_kib,
-		.shmem_kib = d->mem.shmem_kib,
-		.unfreeable_kib = d->unfreeable_kib,
-		.respawn_holds = d->respawn.holds,
-		.pending_victims = killer_pending(d->killer),
-		.lmkd_registered = d->lmkd ? lmkd_registered(d->lmkd) : 0,
-		.killer = killer_stats(d->killer),
-		.notifier = &ns,
-	};
-
-	notifier_stats(d->notifier, &ns);
-	return metrics_format(d->metrics, &g, d->metrics_text, sizeof(d->metrics_text));
-}
-
 static int answer_metrics(struct daemon *d, struct jsonw *w)
 {
-	int r = daemon_format_metrics(d);
+	int r = report_format_metrics(d->report);
 
 	if (r < 0)
 		return r;
-	jsonw_kv_string(w, "metrics", d->metrics_text);
+	jsonw_kv_string(w, "metrics", report_metrics_text(d->report));
 	return 0;
 }
 
@@ -366,7 +346,7 @@ int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *
 	case CTL_KILLCOUNT:
 		jsonw_kv_int(w, "min_adj", req->arg[0]);
 		jsonw_kv_int(w, "max_adj", req->arg[1]);
-		jsonw_kv_uint(w, "count", metrics_killcount(d->metrics, (int)req->arg[0],
+		jsonw_kv_uint(w, "count", metrics_killcount(report_metrics(d->report), (int)req->arg[0],
 							    (int)req->arg[1]));
 		break;
 	case CTL_PRIO:
@@ -400,7 +380,7 @@ static uint64_t lmkd_killcount(void *ctx, int min_adj, int max_adj)
 {
 	struct daemon *d = ctx;
 
-	return metrics_killcount(d->metrics, min_adj, max_adj);
+	return metrics_killcount(report_metrics(d->report), min_adj, max_adj);
 }
 
 static int lmkd_reload(void *ctx)

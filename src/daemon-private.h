@@ -16,12 +16,10 @@
 #include "ctl.h"
 #include "decide.h"
 #include "domain.h"
-#include "events.h"
 #include "killer.h"
 #include "lmkd.h"
 #include "loop.h"
-#include "metrics.h"
-#include "notifier.h"
+#include "report.h"
 #include "policy.h"
 #include "procfs.h"
 #include "proctab.h"
@@ -41,16 +39,11 @@ struct daemon {
 	uint32_t *rank;    /* proctab capacity, for the victims listing */
 	struct reaper *reaper;
 	struct killer *killer;
-	struct events *events;
-	struct metrics *metrics;
+	struct events *events_opened; /* until the report takes it */
+	struct report *report;        /* where every finished kill goes */
 	struct ctl *ctl;
 	struct lmkd *lmkd;
-	struct notifier *notifier; /* kill hooks and the metrics file */
 	struct watchdog *watchdog; /* NULL: --watchdog 0 */
-	struct loop_watch watchdog_watch;
-	struct loop_timer metrics_timer;
-	uint64_t kills; /* for the service manager's status line */
-	bool stopping;  /* daemon_free() has begun */
 	struct cgroup_roots roots;
 	int proc_fd;
 	pid_t self;
@@ -88,9 +81,6 @@ struct daemon {
 	uint64_t unfreeable_kib;  /* shared memory blocking the current episode (0: none) */
 	bool short_noted;         /* the episode has been logged */
 	struct respawn respawn;
-
-	char event_packet[2048];   /* a kill event for control subscribers */
-	char metrics_text[32768];  /* the Prometheus text of a metrics reply */
 };
 
 /* Reads the domain and runs a round if needed (@fired: enum pressure_signal bits). */
@@ -114,15 +104,6 @@ void daemon_apply_params(struct daemon *d);
  * or -errno with a one-line reason in @err (the old settings then stay).
  */
 int daemon_reload(struct daemon *d, char *err, size_t err_len);
-
-/* Formats the Prometheus text into d->metrics_text. Returns its length or -errno. */
-int daemon_format_metrics(struct daemon *d);
-
-/* Hands the metrics text to the metrics file writer, when there is a file. */
-void daemon_write_metrics(struct daemon *d);
-
-/* The hook and metrics-file settings of @cfg, for the notifier. */
-void daemon_notifier_config(const struct config *cfg, struct notifier_config *ret);
 
 /* Answers a control request (ctl_handler_fn). */
 int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *peer,

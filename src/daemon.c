@@ -16,6 +16,7 @@
 #include "log.h"
 #include "notify.h"
 #include "selfprotect.h"
+#include "report.h"
 #include "sources.h"
 #include "sys.h"
 
@@ -262,7 +263,7 @@ static void run_round(struct daemon *d, const struct decision *dec, const struct
 		killer_kill(d->killer, &round, cands, d->victims, (size_t)chosen);
 		reapd_kill_path_rounds++;
 		reapd_kill_path = 0; /* the signals are out; what follows may take its time */
-		metrics_round(d->metrics, round.scan_usec);
+		metrics_round(report_metrics(d->report), round.scan_usec);
 		note_short(d, dec, m, found_kib);
 		if (cfg->dry_run)
 			d->quiet_until_usec = now + USEC_PER_SEC +
@@ -349,104 +350,6 @@ static void on_poll(void *ctx)
 	daemon_evaluate(ctx, 0);
 }
 
-/* A command line killed again and again without relief is held back (respawn.h). */
-static void note_respawn(struct daemon *d, const struct kill_event *ev)
-{
-	struct respawn_entry e;
-	struct churn_entry ce;
-
-	if (respawn_note_child(&d->respawn, ev->ppid, ev->round_seq, ev->freed_kib, now_usec(), &ce))
-		log_warn("pid %d replaces its children as fast as they are killed (%u kills in %u "
-			 "rounds, %.1f MiB, in %llu ms): its own death, which stops that, is worth a "
-			 "kill now",
-			 (int)ce.ppid, ce.kills, ce.rounds, (double)ce.freed_kib / 1024.0,
-			 (unsigned long long)((ce.last_usec - ce.first_usec) / USEC_PER_MSEC));
-	/* The victim itself is in the last scan; two more of its name make a crowd. */
-	bool crowd = proctab_count_comm(d->pt, ev->comm, 3) >= 3;
-
-	if (!respawn_note(&d->respawn, ev->cmd_hash, ev->round_seq, ev->target_kib, ev->freed_kib,
-			  crowd, now_usec(), &e))
-		return;
-	log_warn("%s (uid %u) was killed in %u rounds within %llu s, freeing %.1f MiB of the "
-		 "%.1f MiB they needed: it comes back (a service restarted?) and its death does "
-		 "not relieve the pressure; not killing it for %llu s",
-		 ev->comm, (unsigned)ev->uid, e.rounds,
-		 (unsigned long long)((e.last_usec - e.first_usec) / USEC_PER_SEC + 1),
-		 (double)e.freed_kib / 1024.0, (double)e.needed_kib / 1024.0,
-		 (unsigned long long)(RESPAWN_HOLD_USEC / USEC_PER_SEC));
-}
-
-/* A victim's story is complete: write it everywhere it is wanted. */
-static void on_kill_event(void *ctx, const struct kill_event *ev)
-{
-	struct daemon *d = ctx;
-	int r;
-
-	/* Queued for the events thread; a full queue is counted and reported there. */
-	if (d->events && (r = events_write(d->events, ev)) < 0 && r != -ENOBUFS)
-		log_warn_errno(r, "cannot write a kill event");
-	metrics_kill(d->metrics, ev);
-	if (d->ctl) {
-		struct jsonw w;
-
-		jsonw_init(&w, d->event_packet, sizeof(d->event_packet));
-		jsonw_object_begin(&w);
-		jsonw_kv_string(&w, "event", "kill");
-		events_put_fields(&w, ev);
-		jsonw_object_end(&w);
-		if ((r = jsonw_finish(&w)) > 0)
-			ctl_broadcast(d->ctl, d->event_packet, (size_t)r);
-	}
-	if (d->lmkd && !ev->dry_run)
-		lmkd_notify_kill(d->lmkd, ev->pid, ev->uid, ev->size_kib);
-	if (ev->exited && !ev->dry_run)
-		note_respawn(d, ev);
-	if (d->notifier)
-		notifier_kill(d->notifier, ev);
-	daemon_write_metrics(d);
-	if (!ev->dry_run) {
-		d->kills++;
-		notify_send("STATUS=Watching %s; %llu kills, the last pid %d (%s), %.1f MiB",
-			    domain_name(d->domain), (unsigned long long)d->kills, (int)ev->pid,
-			    ev->comm, (double)ev->size_kib / 1024.0);
-	}
-}
-
-void daemon_write_metrics(struct daemon *d)
-{
-	int r;
-
-	if (d->stopping || !d->notifier || !notifier_wants_metrics(d->notifier))
-		return;
-	if ((r = daemon_format_metrics(d)) < 0) {
-		log_warn_errno(r, "cannot format the metrics");
-		return;
-	}
-	notifier_metrics(d->notifier, d->metrics_text, (size_t)r);
-}
-
-static void on_metrics_timer(void *ctx)
-{
-	struct daemon *d = ctx;
-
-	daemon_write_metrics(d);
-	if (d->cfg.metrics_file)
-		loop_timer_arm(d->loop, &d->metrics_timer,
-			       now_usec() + d->cfg.metrics_interval_s * USEC_PER_SEC);
-}
-
-void daemon_notifier_config(const struct config *cfg, struct notifier_config *ret)
-{
-	*ret = (struct notifier_config){
-		.hook = cfg->kill_hook,
-		.hook_as_user = cfg->kill_hook_user != NULL,
-		.hook_uid = cfg->kill_hook_uid,
-		.hook_gid = cfg->kill_hook_gid,
-		.hook_timeout_ms = cfg->kill_hook_timeout_ms,
-		.metrics_path = cfg->metrics_file,
-	};
-}
-
 static void on_victim_done(void *ctx, uint64_t freed_kib)
 {
 	struct daemon *d = ctx;
@@ -463,6 +366,27 @@ static int on_charged(void *ctx, uint64_t *ret_kib)
 	struct daemon *d = ctx;
 
 	return domain_charged_kib(d->domain, ret_kib);
+}
+
+static void on_kill_event(void *ctx, const struct kill_event *ev)
+{
+	struct daemon *d = ctx;
+
+	report_kill(d->report, ev);
+}
+
+/* The figures of a metrics text that the round and the killer hold. */
+static void fill_gauges(void *ctx, struct metrics_gauges *g)
+{
+	struct daemon *d = ctx;
+
+	g->total_kib = d->mem.total_kib;
+	g->avail_kib = d->mem.avail_kib;
+	g->swap_free_kib = d->mem.swap_free_kib;
+	g->shmem_kib = d->mem.shmem_kib;
+	g->unfreeable_kib = d->unfreeable_kib;
+	g->pending_victims = killer_pending(d->killer);
+	g->killer = killer_stats(d->killer);
 }
 
 static const struct killer_ops killer_ops = {
@@ -617,6 +541,7 @@ static int setup_endpoints(struct daemon *d, bool *ret_usage)
 		if (r < 0)
 			return usage_error(ret_usage, "lmkd-socket", cfg->lmkd_path, listen_error(r));
 	}
+	report_set_endpoints(d->report, d->ctl, d->lmkd);
 	return 0;
 }
 
@@ -632,42 +557,6 @@ void daemon_apply_params(struct daemon *d)
 	if (d->watchdog)
 		watchdog_set_params(d->watchdog, &d->params, cfg->dry_run ? 0 : cfg->max_victims,
 				    cfg->kill_timeout_ms, !cfg->no_reap);
-}
-
-/*
- * The loop runs again after being stuck: the watchdog's kills become events,
- * history, hook runs and metrics like the loop's own.
- */
-static size_t report_watchdog_kills(struct daemon *d)
-{
-	struct watchdog_kill kills[8];
-	unsigned long dropped;
-	size_t n;
-
-	n = watchdog_take(d->watchdog, kills, sizeof(kills) / sizeof(kills[0]), &dropped);
-	if (dropped)
-		log_warn("watchdog: %lu earlier kills were not reported (more than %d while the "
-			 "loop was stuck)", dropped, WATCHDOG_KEPT);
-	for (size_t i = 0; i < n; i++) {
-		struct kill_event *ev = &kills[i].ev;
-
-		ev->scope = domain_name(d->domain);
-		if (ev->exited)
-			log_info("watchdog: pid %d (%s) exited %.1f ms after its SIGKILL", (int)ev->pid,
-				 ev->comm,
-				 ev->kill_to_exit_usec > 0 ? (double)ev->kill_to_exit_usec / 1000.0 : 0.0);
-		else
-			log_warn("watchdog: pid %d (%s) was not seen dead within the kill timeout",
-				 (int)ev->pid, ev->comm);
-		on_kill_event(d, ev);
-	}
-	return n;
-}
-
-static void on_watchdog_kills(void *ctx, uint32_t events)
-{
-	(void)events;
-	report_watchdog_kills(ctx); /* more left: the eventfd stays readable */
 }
 
 /* The watchdog thread, with tables of its own as large as the loop's. */
@@ -692,8 +581,7 @@ static int start_watchdog(struct daemon *d)
 		return 0;
 	if ((r = watchdog_new(&wc, &d->params, &d->watchdog)) < 0)
 		return log_error_errno(r, "cannot start the watchdog");
-	d->watchdog_watch = (struct loop_watch){.fn = on_watchdog_kills, .ctx = d};
-	if ((r = loop_add(d->loop, watchdog_fd(d->watchdog), EPOLLIN, &d->watchdog_watch)) < 0)
+	if ((r = report_watch_watchdog(d->report, d->watchdog)) < 0)
 		return log_error_errno(r, "cannot watch the watchdog");
 	loop_set_busy_hook(d->loop, watchdog_busy, d->watchdog);
 	return 0;
@@ -735,13 +623,22 @@ static int start_killing(struct daemon *d)
 	};
 	int r;
 
-	struct notifier_config nc;
+	struct report_config pc = {
+		.cfg = &d->cfg,
+		.loop = d->loop,
+		.domain = d->domain,
+		.pt = d->pt,
+		.respawn = &d->respawn,
+		.events = d->events_opened,
+		.gauges = fill_gauges,
+		.gauges_ctx = d,
+	};
 
 	cgroup_roots_find(cfg->cgroup_root, &d->roots);
-	daemon_notifier_config(cfg, &nc);
-	if ((r = notifier_new(&nc, &d->notifier)) < 0)
-		return log_error_errno(r, "cannot start the notifier thread");
-	if ((r = metrics_new(&d->metrics)) < 0 || (r = reaper_new(&rc, &d->reaper)) < 0 ||
+	d->events_opened = NULL; /* the report's from here on */
+	if ((r = report_new(&pc, &d->report)) < 0)
+		return r;
+	if ((r = reaper_new(&rc, &d->reaper)) < 0 ||
 	    (r = killer_new(&kc, d->loop, d->reaper, d->pt, &killer_ops, d, &d->killer)) < 0)
 		return log_error_errno(r, "cannot start the reaper");
 	return 0;
@@ -778,7 +675,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	if ((r = open_domain(d, ret_usage)) < 0)
 		goto fail;
 	d->loadavg_fd = open_at(d->proc_fd, "loadavg", O_RDONLY);
-	if (d->cfg.events_path && (r = events_open(d->cfg.events_path, &d->events)) < 0) {
+	if (d->cfg.events_path && (r = events_open(d->cfg.events_path, &d->events_opened)) < 0) {
 		r = usage_error(ret_usage, "events", d->cfg.events_path, strerror(-r));
 		goto fail;
 	}
@@ -797,12 +694,13 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	    (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
 	selfprotect_raise_loop(!d->cfg.no_realtime);
-	if ((r = sources_new(d->loop, d->domain, d->metrics, on_source_event, d, &d->sources)) < 0) {
+	r = sources_new(d->loop, d->domain, report_metrics(d->report), on_source_event, d,
+			&d->sources);
+	if (r < 0) {
 		log_error_errno(r, "cannot set up");
 		goto fail;
 	}
 	loop_timer_init(&d->poll_timer, on_poll, d);
-	loop_timer_init(&d->metrics_timer, on_metrics_timer, d);
 	log_start(d, &d->mem);
 	sources_open_all(d->sources, &d->cfg, &d->params, &d->mem);
 	selfprotect_lock(d->proc_fd, !d->cfg.no_mlock);
@@ -818,11 +716,12 @@ int daemon_run(struct daemon *d)
 	int r;
 
 	daemon_evaluate(d, 0);
-	on_metrics_timer(d);
+	report_start_metrics(d->report);
 	notify_send("READY=1\nSTATUS=Watching %s; no kills yet\nMAINPID=%d", domain_name(d->domain),
 		    (int)d->self);
 	r = loop_run(d->loop);
-	notify_send("STOPPING=1\nSTATUS=Stopping after %llu kills", (unsigned long long)d->kills);
+	notify_send("STOPPING=1\nSTATUS=Stopping after %llu kills",
+		    (unsigned long long)report_kills(d->report));
 	if (r < 0) {
 		log_error_errno(r, "event loop failed");
 		return 1;
@@ -837,26 +736,25 @@ void daemon_free(struct daemon *d)
 	/* Kills the watchdog made and the loop has not reported yet are reported now. */
 	if (d->watchdog) {
 		watchdog_stop(d->watchdog);
-		while (report_watchdog_kills(d) > 0)
-			;
+		report_drain_watchdog(d->report);
 	}
+	if (d->report)
+		report_set_endpoints(d->report, NULL, NULL);
 	ctl_free(d->ctl);
 	lmkd_free(d->lmkd);
 	d->ctl = NULL;
 	d->lmkd = NULL;
 	/* The final figures go to the metrics file before its writer stops. */
-	if (d->metrics && d->killer)
-		daemon_write_metrics(d);
-	d->stopping = true;
+	if (d->report && d->killer)
+		report_stop(d->report);
 	if (d->loop)
 		loop_set_busy_hook(d->loop, NULL, NULL);
 	watchdog_free(d->watchdog);
 	killer_free(d->killer);
 	reaper_free(d->reaper);
-	notifier_free(d->notifier);
+	report_free(d->report);
+	events_free(d->events_opened);
 	sources_free(d->sources);
-	events_free(d->events);
-	metrics_free(d->metrics);
 	proctab_free(d->pt);
 	policy_work_free(d->work);
 	free(d->victims);

@@ -86,7 +86,6 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 		   uint32_t **ret_victims, struct policy_rules *ret_rules, char *err,
 		   size_t err_len)
 {
-	struct notifier_config nc;
 	int r;
 
 	*ret_events = NULL;
@@ -112,8 +111,7 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 		snprintf(err, err_len, "name rules: %s", strerror(-r));
 		return r;
 	}
-	daemon_notifier_config(fresh, &nc);
-	if ((r = notifier_configure(d->notifier, &nc)) < 0) {
+	if ((r = report_configure(d->report, fresh)) < 0) {
 		policy_rules_free(ret_rules);
 		free(*ret_victims);
 		events_free(*ret_events);
@@ -146,9 +144,7 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	}
 	keep_fixed(&fresh, &d->cfg);
 	if (!same_string(fresh.events_path, d->cfg.events_path)) {
-		/* Its thread writes what is still queued to the old file, without the loop waiting. */
-		events_retire(d->events);
-		d->events = events;
+		report_set_events(d->report, events);
 	}
 	if (victims) {
 		free(d->victims);
@@ -184,11 +180,9 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	sources_invalidate_thresholds(d->sources);
 	log_info("reloaded the settings%s%s", d->cfg.config_path ? " from " : "",
 		 d->cfg.config_path ? d->cfg.config_path : "");
-	loop_timer_disarm(d->loop, &d->metrics_timer);
-	if (d->cfg.metrics_file)
-		loop_timer_arm(d->loop, &d->metrics_timer, now_usec());
+	report_reschedule_metrics(d->report);
 	notify_send("READY=1\nSTATUS=Watching %s; %llu kills; settings reloaded",
-		    domain_name(d->domain), (unsigned long long)d->kills);
+		    domain_name(d->domain), (unsigned long long)report_kills(d->report));
 	daemon_evaluate(d, 0);
 	return 0;
 }
