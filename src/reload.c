@@ -69,7 +69,7 @@ static int prepare_rules(struct daemon *d, const struct config *fresh,
 	int r;
 
 	*ret_rules = (struct policy_rules){0};
-	if ((r = proctab_reserve_rules(d->pt, &fresh->rules)) < 0 || !d->watchdog)
+	if ((r = proctab_reserve_rules(round_proctab(d->round), &fresh->rules)) < 0 || !d->watchdog)
 		return r;
 	if ((r = policy_rules_copy(&fresh->rules, ret_rules)) < 0)
 		return r;
@@ -146,10 +146,8 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	if (!same_string(fresh.events_path, d->cfg.events_path)) {
 		report_set_events(d->report, events);
 	}
-	if (victims) {
-		free(d->victims);
-		d->victims = victims;
-	}
+	if (victims)
+		round_set_victims(d->round, victims);
 	psi_changed = fresh.psi_some_ms != d->cfg.psi_some_ms ||
 		      fresh.psi_full_ms != d->cfg.psi_full_ms ||
 		      fresh.psi_window_ms != d->cfg.psi_window_ms;
@@ -183,6 +181,6 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	report_reschedule_metrics(d->report);
 	notify_send("READY=1\nSTATUS=Watching %s; %llu kills; settings reloaded",
 		    domain_name(d->domain), (unsigned long long)report_kills(d->report));
-	daemon_evaluate(d, 0);
+	round_evaluate(d->round, 0);
 	return 0;
 }

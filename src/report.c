@@ -59,16 +59,12 @@ int report_new(const struct report_config *cfg, struct report **ret)
 		return -ENOMEM;
 	}
 	*r = (struct report){.cfg = cfg->cfg, .loop = cfg->loop, .domain = cfg->domain,
-			     .pt = cfg->pt, .respawn = cfg->respawn, .events = cfg->events,
+			     .pt = cfg->pt, .metrics = cfg->metrics, .respawn = cfg->respawn, .events = cfg->events,
 			     .gauges = cfg->gauges, .gauges_ctx = cfg->gauges_ctx};
 	loop_timer_init(&r->metrics_timer, on_metrics_timer, r);
 	notifier_config_of(cfg->cfg, &nc);
 	if ((e = notifier_new(&nc, &r->notifier)) < 0) {
 		log_error_errno(e, "cannot start the notifier thread");
-		report_free(r);
-		return e;
-	}
-	if ((e = metrics_new(&r->metrics)) < 0) {
 		report_free(r);
 		return e;
 	}
@@ -85,13 +81,7 @@ void report_free(struct report *r)
 		loop_timer_disarm(r->loop, &r->metrics_timer);
 	notifier_free(r->notifier);
 	events_free(r->events);
-	metrics_free(r->metrics);
 	free(r);
-}
-
-struct metrics *report_metrics(struct report *r)
-{
-	return r->metrics;
 }
 
 void report_set_endpoints(struct report *r, struct ctl *ctl, struct lmkd *lmkd)

@@ -35,6 +35,7 @@ struct report_config {
 	struct loop *loop;
 	struct domain *domain;
 	struct proctab *pt;       /* the last scan, to tell a crowd from a respawn */
+	struct metrics *metrics;  /* history and counts */
 	struct respawn *respawn;  /* shared with the round, which reads the holds */
 	struct events *events;    /* NULL: no events file; owned from here on */
 	report_gauges_fn gauges;
@@ -42,16 +43,13 @@ struct report_config {
 };
 
 /*
- * Creates the report with its metrics and starts the notifier thread.  Takes
+ * Creates the report and starts the notifier thread.  Takes
  * over @cfg->events (freed on failure too).  Returns 0 or -errno.
  */
 int report_new(const struct report_config *cfg, struct report **ret);
 
 /* Stops the notifier (after writing what is queued) and frees. */
 void report_free(struct report *r);
-
-/* The metrics: history and counts. */
-struct metrics *report_metrics(struct report *r);
 
 /* Subscribers from now on (NULL: none; set both to NULL before freeing them). */
 void report_set_endpoints(struct report *r, struct ctl *ctl, struct lmkd *lmkd);
