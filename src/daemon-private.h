@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cgroup.h"
+#include "freezer.h"
 #include "config.h"
 #include "ctl.h"
 #include "decide.h"
