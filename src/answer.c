@@ -150,8 +150,8 @@ static int answer_status(struct daemon *d, struct jsonw *w)
 	jsonw_kv_uint(w, "swap_min_kib", dec.swap_min_kib);
 	jsonw_kv_uint(w, "shmem_kib", m.shmem_kib);
 	/* Shared memory that fills the domain while no kill can free enough (0: none). */
-	jsonw_kv_uint(w, "unfreeable_kib", d->unfreeable_kib);
-	jsonw_kv_bool(w, "nothing_to_kill", d->backoff.active);
+	jsonw_kv_uint(w, "unfreeable_kib", round_unfreeable_kib(d->round));
+	jsonw_kv_bool(w, "nothing_to_kill", round_nothing_to_kill(d->round));
 	jsonw_object_end(w);
 	put_pressure(d, w);
 	jsonw_key(w, "pending");
@@ -168,24 +168,6 @@ static int answer_status(struct daemon *d, struct jsonw *w)
 	put_config(d, w);
 	put_lmkd(d, w);
 	return 0;
-}
-
-/*
- * The round that would run now; with no pressure, a low_mem round as if
- * available memory had just reached --mem-min, so the listing is never empty
- * for lack of pressure.
- */
-static void round_now(struct daemon *d, const struct mem_state *m, struct decision *ret)
-{
-	uint64_t in_flight = killer_pending_kib(d->killer) + daemon_lag_credit(d, m, now_usec());
-	struct mem_state at_mark = *m;
-
-	if (decide(&d->params, m, 0, in_flight, ret))
-		return;
-	at_mark.avail_kib = ret->mem_min_kib ? ret->mem_min_kib - 1 : 0;
-	if (!decide(&d->params, &at_mark, 0, 0, ret))
-		*ret = (struct decision){.reason = REASON_NONE, .min_adj = d->params.min_adj};
-	ret->reason = REASON_NONE;
 }
 
 static const char *why(const struct candidate *c, bool chosen)
@@ -212,50 +194,24 @@ static void put_candidate(struct jsonw *w, const struct candidate *c, bool chose
 
 static int answer_victims(struct daemon *d, size_t limit, struct jsonw *w)
 {
-	struct candidate *cands;
-	struct decision dec;
-	struct mem_state m;
-	int n, chosen, r;
+	struct round_preview p;
+	int r = round_preview(d->round, limit, &p);
 
-	if ((r = domain_read(d->domain, &m)) < 0)
+	if (r < 0)
 		return r;
-	round_now(d, &m, &dec);
-	n = proctab_scan(d->pt, ADJ_MIN + 1, &cands);
-	if (n < 0)
-		return n;
-	/* Load whole buckets, from the top, until @limit rows are known: not every process. */
-	policy_rank(cands, (size_t)n, d->rank);
-	for (size_t i = 0; i < (size_t)n; i++) {
-		struct candidate *c = &cands[d->rank[i]];
-
-		if (i >= limit && c->eff_adj != cands[d->rank[i - 1]].eff_adj)
-			break;
-		if (daemon_load_candidate(d, c) < 0 && c->skip == SKIP_NONE)
-			c->skip = SKIP_GONE;
-		c->loaded = true;
-		if (c->skip == SKIP_NONE && c->eff_adj < dec.min_adj)
-			c->skip = SKIP_BELOW_MIN;
-	}
-	struct policy_params pp = {.min_adj = dec.min_adj, .target_kib = dec.target_kib,
-				   .max_victims = d->cfg.max_victims, .self = d->self,
-				   .refine = daemon_refine_candidate};
-	chosen = policy_select(&pp, cands, (size_t)n, daemon_load_candidate, d, d->work,
-			       d->victims);
-	policy_rank(cands, (size_t)n, d->rank);
-
-	jsonw_kv_string(w, "reason", kill_reason_name(dec.reason));
-	jsonw_kv_int(w, "min_adj", dec.min_adj);
-	jsonw_kv_uint(w, "target_kib", dec.target_kib);
-	jsonw_kv_uint(w, "scanned", proctab_seen(d->pt));
+	jsonw_kv_string(w, "reason", kill_reason_name(p.dec.reason));
+	jsonw_kv_int(w, "min_adj", p.dec.min_adj);
+	jsonw_kv_uint(w, "target_kib", p.dec.target_kib);
+	jsonw_kv_uint(w, "scanned", p.scanned);
 	jsonw_key(w, "candidates");
 	jsonw_array_begin(w);
-	for (size_t i = 0; i < (size_t)n && i < limit; i++) {
-		uint32_t idx = d->rank[i];
+	for (size_t i = 0; i < p.n && i < limit; i++) {
+		uint32_t idx = p.order[i];
 		bool is_chosen = false;
 
-		for (int v = 0; v < chosen; v++)
-			is_chosen |= d->victims[v] == idx;
-		put_candidate(w, &cands[idx], is_chosen);
+		for (size_t v = 0; v < p.chosen; v++)
+			is_chosen |= p.victims[v] == idx;
+		put_candidate(w, &p.cands[idx], is_chosen);
 	}
 	jsonw_array_end(w);
 	return 0;
@@ -317,33 +273,13 @@ static int answer_prio(struct daemon *d, const struct ctl_request *req, const st
 	return 0;
 }
 
-int daemon_format_metrics(struct daemon *d)
-{
-	struct notifier_stats ns;
-	struct metrics_gauges g = {
-		.total_kib = d->mem.total_kib,
-		.avail_kib = d->mem.avail_kib,
-		.swap_free_kib = d->mem.swap_free_kib,
-		.shmem_kib = d->mem.shmem_kib,
-		.unfreeable_kib = d->unfreeable_kib,
-		.respawn_holds = d->respawn.holds,
-		.pending_victims = killer_pending(d->killer),
-		.lmkd_registered = d->lmkd ? lmkd_registered(d->lmkd) : 0,
-		.killer = killer_stats(d->killer),
-		.notifier = &ns,
-	};
-
-	notifier_stats(d->notifier, &ns);
-	return metrics_format(d->metrics, &g, d->metrics_text, sizeof(d->metrics_text));
-}
-
 static int answer_metrics(struct daemon *d, struct jsonw *w)
 {
-	int r = daemon_format_metrics(d);
+	int r = report_format_metrics(d->report);
 
 	if (r < 0)
 		return r;
-	jsonw_kv_string(w, "metrics", d->metrics_text);
+	jsonw_kv_string(w, "metrics", report_metrics_text(d->report));
 	return 0;
 }
 
@@ -419,7 +355,7 @@ static int lmkd_targets(void *ctx, const struct lmkd_target *levels, size_t n)
 {
 	struct daemon *d = ctx;
 	int pairs[LMKD_MAX_TARGETS][2];
-	struct mem_state m = d->mem;
+	struct mem_state m = *round_mem(d->round);
 
 	domain_read(d->domain, &m);
 	for (size_t i = 0; i < n; i++) {
@@ -445,7 +381,7 @@ static int lmkd_targets(void *ctx, const struct lmkd_target *levels, size_t n)
 	}
 	decide_set_levels(&d->params, (const int(*)[2])pairs, n);
 	log_info("lmkd: %zu minfree level%s set", n, n == 1 ? "" : "s");
-	daemon_evaluate(d, 0);
+	round_evaluate(d->round, 0);
 	return 0;
 }
 

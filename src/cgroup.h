@@ -2,39 +2,10 @@
 #pragma once
 
 /*
- * cgroup helpers: cgroup v1 eventfd notifications (cgroup.event_control) as
- * a pressure source, finding the freezer hierarchies, and thawing a frozen
- * victim so it can exit.
+ * The cgroup helpers, by concern: cgevent.h (cgroup v1 event_control
+ * notifications) and freezer.h (thawing a frozen victim).  Kept so that
+ * code including cgroup.h (the reaper) builds unchanged.
  */
 
-#include <sys/types.h>
-
-#include "source.h"
-
-/*
- * Registers a cgroup v1 notification: an eventfd is signalled per
- * "<eventfd> <fd of @file> @args" written to @dirfd's cgroup.event_control.
- * The source raises @signal on each event.  Returns 0 or -errno.
- */
-int cg_event_source_open(int dirfd, const char *file, const char *args, unsigned signal,
-			 const char *name, struct source **ret);
-
-/* Where the freezers are: the v1 freezer hierarchy and the cgroup v2 mount (NULL when absent). */
-struct cgroup_roots {
-	char *freezer_v1;
-	char *unified;
-};
-
-/* Looks under @cgroup_root (e.g. /sys/fs/cgroup) for the hierarchies. Returns 0 or -ENOMEM. */
-int cgroup_roots_find(const char *cgroup_root, struct cgroup_roots *ret);
-
-void cgroup_roots_free(struct cgroup_roots *r);
-
-/*
- * Signals cannot wake a frozen task, so a killed victim in a frozen cgroup
- * would never exit.  Moves @pid out to the root of the frozen hierarchy,
- * which thaws just that process; when the move is refused, thaws its cgroup.
- * Call it after SIGKILL.  Returns 1 when the victim was thawed, 0 when it was
- * not frozen, -errno on failure.  Blocks on cgroupfs: reaper threads only.
- */
-int cgroup_thaw_victim(const struct cgroup_roots *roots, int proc_fd, pid_t pid);
+#include "cgevent.h"
+#include "freezer.h"

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "ctl_proto.h"
 #include "parse.h"
 #include "policy.h"
 
@@ -62,7 +63,7 @@ struct config {
 	const char *default_config; /* the file read when --config is not given (not owned) */
 };
 
-#define CONFIG_DEFAULT_CONTROL "/run/reapd/control"
+#define CONFIG_DEFAULT_CONTROL CTL_DEFAULT_PATH
 #define CONFIG_DEFAULT_SYSLOG "/dev/log"
 
 /* Fills @c with the defaults. */

@@ -57,10 +57,10 @@ static int check_args(const struct ctl_request *r, int nargs, char *err, size_t 
 		const char *what;
 		long min, max;
 	} limits[][2] = {
-		[CTL_VICTIMS] = {{"N", 1, 200}},
-		[CTL_HISTORY] = {{"N", 1, 64}},
-		[CTL_KILLCOUNT] = {{"MIN", -1000, 1000}, {"MAX", -1000, 1000}},
-		[CTL_PRIO] = {{"PID", 1, 0x3fffffff}, {"ADJ", -1000, 1000}},
+		[CTL_VICTIMS] = {{"N", 1, CTL_VICTIMS_MAX}},
+		[CTL_HISTORY] = {{"N", 1, CTL_HISTORY_MAX}},
+		[CTL_KILLCOUNT] = {{"MIN", CTL_ADJ_MIN, CTL_ADJ_MAX}, {"MAX", CTL_ADJ_MIN, CTL_ADJ_MAX}},
+		[CTL_PRIO] = {{"PID", 1, CTL_PID_MAX}, {"ADJ", CTL_ADJ_MIN, CTL_ADJ_MAX}},
 	};
 
 	for (int i = 0; i < nargs; i++) {
@@ -89,8 +89,8 @@ static void set_defaults(struct ctl_request *r)
 		r->arg[0] = 20;
 		break;
 	case CTL_KILLCOUNT:
-		r->arg[0] = -1000;
-		r->arg[1] = 1000;
+		r->arg[0] = CTL_ADJ_MIN;
+		r->arg[1] = CTL_ADJ_MAX;
 		break;
 	default:
 		break;
@@ -139,7 +139,7 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *ret, char
 		r.cmd = commands[i].cmd;
 		set_defaults(&r);
 		for (int a = 0; a < nargs; a++) {
-			if (parse_int_range(words[a + 1], -0x3fffffffL, 0x3fffffffL, &r.arg[a]) < 0) {
+			if (parse_int_range(words[a + 1], -CTL_PID_MAX, CTL_PID_MAX, &r.arg[a]) < 0) {
 				snprintf(err, err_len, "not a number: '%.32s'", words[a + 1]);
 				return -EINVAL;
 			}

@@ -15,11 +15,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "ctl_proto.h"
 #include "jsonw.h"
 #include "loop.h"
 
-#define CTL_REQUEST_MAX 255
-#define CTL_REPLY_MAX   65536
 #define CTL_MAX_CLIENTS 32
 /* Of those, kept for root: other users' connections cannot lock root out. */
 #define CTL_ROOT_RESERVED 4

@@ -11,120 +11,55 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cgroup.h"
+#include "freezer.h"
 #include "config.h"
 #include "ctl.h"
 #include "decide.h"
 #include "domain.h"
-#include "events.h"
 #include "killer.h"
 #include "lmkd.h"
 #include "loop.h"
 #include "metrics.h"
-#include "notifier.h"
+#include "report.h"
+#include "round.h"
 #include "policy.h"
 #include "procfs.h"
 #include "proctab.h"
 #include "reaper.h"
 #include "respawn.h"
-#include "source.h"
+#include "sources.h"
 #include "watchdog.h"
 #include "watermark.h"
-
-#define MAX_SOURCES 6
-
-struct source_slot {
-	struct daemon *d;
-	struct source *src;
-	struct loop_watch watch;
-	bool watched;
-};
 
 struct daemon {
 	struct config cfg; /* owned; replaced whole by a reload */
 	struct loop *loop;
 	struct domain *domain;
-	struct proctab *pt;
-	struct policy_work *work;
-	uint32_t *victims; /* max_victims */
-	uint32_t *rank;    /* proctab capacity, for the victims listing */
+	struct round *round;
+	struct metrics *metrics;
 	struct reaper *reaper;
 	struct killer *killer;
-	struct events *events;
-	struct metrics *metrics;
+	struct events *events_opened; /* until the report takes it */
+	struct report *report;        /* where every finished kill goes */
 	struct ctl *ctl;
 	struct lmkd *lmkd;
-	struct notifier *notifier; /* kill hooks and the metrics file */
 	struct watchdog *watchdog; /* NULL: --watchdog 0 */
-	struct loop_watch watchdog_watch;
-	struct loop_timer metrics_timer;
-	uint64_t kills; /* for the service manager's status line */
-	bool stopping;  /* daemon_free() has begun */
 	struct cgroup_roots roots;
 	int proc_fd;
 	pid_t self;
 	struct procfs_scope scope; /* where prio requests (both endpoints) may act */
 	uint64_t start_usec;
 
-	struct source_slot sources[MAX_SOURCES];
-	size_t n_sources;
-	uint64_t threshold_limit_bytes; /* limit the v1 usage thresholds were set for */
+	struct sources *sources;
 	int sig_fd;
 	struct loop_watch sig_watch;
-	struct loop_timer poll_timer;
 
 	struct decide_params params;
-	struct mem_state mem; /* as last read */
-	struct watermark_rate rate;
-	uint64_t follow_until_usec;
-	uint64_t quiet_until_usec; /* dry run: do not report the same victims every poll */
-	uint64_t nothing_warned_usec;
-	bool unwalked_warned; /* the last scan's unwalked cgroups were logged */
-	uint64_t credit_kib;
-	uint64_t credit_base_kib;
-	uint64_t credit_until_usec;
-
-	/*
-	 * Below the mark with nothing to kill: rounds wait for a change rather
-	 * than scan again every poll (see daemon_evaluate).
-	 */
-	struct {
-		bool active;
-		uint64_t scan_usec; /* when the fruitless round ran */
-		uint64_t avail_kib;
-		uint64_t last_pid; /* the newest pid on the machine then */
-		int min_adj;
-	} backoff;
-	int loadavg_fd;           /* /proc/loadavg: its last field is the newest pid */
-	uint64_t unfreeable_kib;  /* shared memory blocking the current episode (0: none) */
-	uint64_t short_noted_usec;      /* when what is in the way was last logged */
-	uint64_t short_noted_shmem_kib; /* and the shared memory then */
 	struct respawn respawn;
-
-	char event_packet[2048];   /* a kill event for control subscribers */
-	char metrics_text[32768];  /* the Prometheus text of a metrics reply */
 };
-
-/* Reads the domain and runs a round if needed (@fired: enum pressure_signal bits). */
-void daemon_evaluate(struct daemon *d, unsigned fired);
-
-/* The policy's loader: proctab_load(), and our own victims marked pending. */
-int daemon_load_candidate(void *ctx, struct candidate *c);
-
-/* The policy's refiner: proctab_refine(), and command lines on hold marked respawning. */
-int daemon_refine_candidate(void *ctx, struct candidate *c);
-
-/* The memory of victims that MemAvailable does not show yet (system domain). */
-uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now);
 
 /* Decide parameters from the config; lmkd's minfree levels are kept. */
 void daemon_apply_params(struct daemon *d);
-
-/* (Re)creates the PSI triggers from the config; writes a description to @desc. */
-void daemon_setup_psi(struct daemon *d, char *desc, size_t len);
-
-/* Removes the sources named @name (e.g. "psi", "threshold"). */
-void daemon_remove_sources(struct daemon *d, const char *name);
 
 /*
  * Re-reads the config file (and re-applies the command line).  Settings that
@@ -132,15 +67,6 @@ void daemon_remove_sources(struct daemon *d, const char *name);
  * or -errno with a one-line reason in @err (the old settings then stay).
  */
 int daemon_reload(struct daemon *d, char *err, size_t err_len);
-
-/* Formats the Prometheus text into d->metrics_text. Returns its length or -errno. */
-int daemon_format_metrics(struct daemon *d);
-
-/* Hands the metrics text to the metrics file writer, when there is a file. */
-void daemon_write_metrics(struct daemon *d);
-
-/* The hook and metrics-file settings of @cfg, for the notifier. */
-void daemon_notifier_config(const struct config *cfg, struct notifier_config *ret);
 
 /* Answers a control request (ctl_handler_fn). */
 int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *peer,

@@ -3,474 +3,33 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config-version.h"
-#include "caps.h"
 #include "daemon-private.h"
 #include "log.h"
 #include "notify.h"
-#include "psi.h"
+#include "selfprotect.h"
+#include "report.h"
+#include "round.h"
+#include "sources.h"
 #include "sys.h"
-#include "vmpressure.h"
 
 #define KILLER_CAPACITY      64
 #define INITIAL_CAPACITY     1024
 #define LMKD_MAX_RECORDS     1024
-#define MAX_POLL_USEC        (2500 * USEC_PER_MSEC)
-#define FOLLOW_POLL_USEC     (100 * USEC_PER_MSEC)
-#define FOLLOW_USEC          (3 * USEC_PER_SEC)
-/* MemAvailable lags a kill by up to ~10 s while per-CPU free lists drain. */
-#define CREDIT_USEC          (10 * USEC_PER_SEC)
-#define NOTHING_WARN_USEC    (60 * USEC_PER_SEC)
-/*
- * Nothing to kill: a rescan on a pressure event or a new process at most
- * this often (a scan of 5,000 processes costs ~35 ms on a busy 2-core VM)...
- */
-#define BACKOFF_MIN_USEC     (5 * USEC_PER_SEC)
-/* ...and in any case this often. */
-#define BACKOFF_MAX_USEC     (30 * USEC_PER_SEC)
-/* ...or at once when available memory falls by this (or 1/32 of the domain). */
-#define BACKOFF_STEP_KIB     (4 * 1024)
-#define BACKOFF_POLL_USEC    (50 * USEC_PER_MSEC)
-#define SHORT_NOTE_USEC      (60 * USEC_PER_SEC)
-#define STACK_PREFAULT_BYTES (64 * 1024)
-
-uint64_t daemon_lag_credit(struct daemon *d, const struct mem_state *m, uint64_t now)
-{
-	uint64_t risen;
-
-	if (d->credit_kib == 0)
-		return 0;
-	if (now > d->credit_until_usec) {
-		d->credit_kib = 0;
-		return 0;
-	}
-	risen = m->avail_kib > d->credit_base_kib ? m->avail_kib - d->credit_base_kib : 0;
-	return d->credit_kib > risen ? d->credit_kib - risen : 0;
-}
-
-int daemon_load_candidate(void *ctx, struct candidate *c)
-{
-	struct daemon *d = ctx;
-	int r = proctab_load(d->pt, c);
-
-	if (r == 0 && c->skip == SKIP_NONE && killer_is_victim(d->killer, c->pid, c->start_time))
-		c->skip = SKIP_PENDING;
-	if (r == 0 && c->skip == SKIP_NONE) {
-		/* A parent refilling what its children's deaths free: its death stops that. */
-		uint64_t churn = respawn_churn_kib(&d->respawn, c->pid, now_usec());
-
-		if (churn > c->size_kib) {
-			c->size_kib = churn;
-			c->refined = true; /* its own pages are not the point */
-		}
-	}
-	return r;
-}
-
-int daemon_refine_candidate(void *ctx, struct candidate *c)
-{
-	struct daemon *d = ctx;
-	int r = proctab_refine(d->pt, c);
-
-	if (r == 0 && c->skip == SKIP_NONE && respawn_held(&d->respawn, c->cmd_hash, now_usec()))
-		c->skip = SKIP_RESPAWN;
-	return r;
-}
-
-/* Grows the scan tables after a round that did not fit (allocates: never before the kill). */
-static void grow_tables(struct daemon *d)
-{
-	struct policy_work *w;
-	uint32_t *rank;
-
-	if (proctab_grow(d->pt) < 0 || policy_work_new(proctab_capacity(d->pt), &w) < 0) {
-		log_warn("cannot grow the process table past %zu entries", proctab_capacity(d->pt));
-		return;
-	}
-	rank = calloc(proctab_capacity(d->pt), sizeof(*rank));
-	if (!rank) {
-		policy_work_free(w);
-		return;
-	}
-	policy_work_free(d->work);
-	d->work = w;
-	free(d->rank);
-	d->rank = rank;
-	log_info("process table grown to %zu entries", proctab_capacity(d->pt));
-}
-
-/*
- * A scan could not walk every cgroup of the scope: their processes were not
- * candidates.  Says so once (until a scan walks them all again), and takes
- * the walk deeper when depth was the reason (allocates: never before the kill).
- */
-static void note_unwalked(struct daemon *d)
-{
-	size_t unwalked = proctab_unwalked(d->pt), depth = proctab_depth(d->pt);
-	bool too_deep = proctab_too_deep(d->pt);
-
-	if (unwalked == 0) {
-		d->unwalked_warned = false;
-		return;
-	}
-	if (!d->unwalked_warned)
-		log_warn("%zu cgroups below %s could not be walked (%s); their processes were "
-			 "not candidates",
-			 unwalked, domain_name(d->domain),
-			 too_deep ? "deeper than the walk went" : "fd limit or unreadable");
-	d->unwalked_warned = true;
-	if (too_deep && proctab_grow_depth(d->pt) == 0)
-		log_info("cgroup walk now goes %zu levels deep (was %zu)", proctab_depth(d->pt),
-			 depth);
-}
-
-static void warn_nothing_left(struct daemon *d, const struct decision *dec,
-			      const struct mem_state *m, uint64_t now)
-{
-	if (d->nothing_warned_usec && now - d->nothing_warned_usec < NOTHING_WARN_USEC)
-		return;
-	log_warn("%s: %llu MiB available, need %llu MiB more, but no process at adj >= %d is "
-		 "left whose death frees memory; waiting for a change",
-		 kill_reason_name(dec->reason), (unsigned long long)(m->avail_kib / 1024),
-		 (unsigned long long)(dec->target_kib / 1024), dec->min_adj);
-	d->nothing_warned_usec = now;
-}
-
-/*
- * A round that cannot cover its target: say once per episode what is in
- * the way, so an admin sees memory no kill frees instead of a kill chain.
- */
-static void note_short(struct daemon *d, const struct decision *dec, const struct mem_state *m,
-		       uint64_t found_kib)
-{
-	uint64_t now = now_usec(), was = d->short_noted_shmem_kib;
-
-	if (found_kib >= dec->target_kib) {
-		d->unfreeable_kib = 0;
-		return;
-	}
-	d->unfreeable_kib = m->shmem_kib;
-	/* Once, while the picture stays the same: not again within a minute unless shmem moved by 1/4. */
-	if (d->short_noted_usec && now - d->short_noted_usec < SHORT_NOTE_USEC &&
-	    m->shmem_kib <= was + was / 4 && m->shmem_kib + was / 4 >= was)
-		return;
-	d->short_noted_usec = now;
-	d->short_noted_shmem_kib = m->shmem_kib;
-	log_warn("%s in %s: need %llu MiB, the processes at adj >= %d free %llu MiB; the rest is "
-		 "memory no allowed kill frees (%llu MiB of it shared memory: tmpfs, shm, memfd)",
-		 kill_reason_name(dec->reason), domain_name(d->domain),
-		 (unsigned long long)(dec->target_kib / 1024), dec->min_adj,
-		 (unsigned long long)(found_kib / 1024), (unsigned long long)(m->shmem_kib / 1024));
-}
-
-/* Reads the newest pid on the machine (the last field of /proc/loadavg), 0 if unknown. */
-static uint64_t newest_pid(struct daemon *d)
-{
-	char buf[128], *last;
-	uint64_t pid = 0;
-
-	if (d->loadavg_fd < 0 || pread_str(d->loadavg_fd, buf, sizeof(buf)) < 0)
-		return 0;
-	buf[strcspn(buf, "\n")] = '\0';
-	last = strrchr(buf, ' ');
-	if (last)
-		pid = strtoull(last + 1, NULL, 10);
-	return pid;
-}
-
-/*
- * Below the mark with nothing to kill, another scan finds the same nothing:
- * rounds wait for a change.  A victim's death, available memory falling by
- * a step, a reason that reaches lower adj, or the slow timer rescan at once;
- * a pressure event or a new process on the machine rescans at most every
- * BACKOFF_MIN_USEC.
- */
-static bool backoff_holds(struct daemon *d, const struct decision *dec, const struct mem_state *m,
-			  unsigned fired, uint64_t now)
-{
-	uint64_t step = m->total_kib / 32 > BACKOFF_STEP_KIB ? m->total_kib / 32 : BACKOFF_STEP_KIB;
-	uint64_t since = now - d->backoff.scan_usec;
-
-	if (!d->backoff.active)
-		return false;
-	if ((fired & PRESSURE_AFTER_KILL) || since >= BACKOFF_MAX_USEC ||
-	    m->avail_kib + step <= d->backoff.avail_kib || dec->min_adj < d->backoff.min_adj)
-		return false;
-	if (since >= BACKOFF_MIN_USEC &&
-	    ((fired & ~(unsigned)PRESSURE_AFTER_KILL) || newest_pid(d) != d->backoff.last_pid))
-		return false;
-	return true;
-}
-
-static void enter_backoff(struct daemon *d, const struct decision *dec, const struct mem_state *m,
-			  uint64_t now)
-{
-	d->backoff.active = true;
-	d->backoff.scan_usec = now;
-	d->backoff.avail_kib = m->avail_kib;
-	d->backoff.min_adj = dec->min_adj;
-	d->backoff.last_pid = newest_pid(d);
-}
-
-/*
- * Set while the loop is on the path from a pressure event to the signal, and
- * the rounds of kills that path has run: exported for the zero-allocation
- * test, whose preloaded allocator counts what happens inside (see
- * tests/helpers/allocwatch.c).  Nothing in reapd reads them.
- */
-volatile int reapd_kill_path;
-volatile unsigned long reapd_kill_path_rounds;
-
-static void run_round(struct daemon *d, const struct decision *dec, const struct mem_state *m,
-		      uint64_t now)
-{
-	const struct config *cfg = &d->cfg;
-	struct candidate *cands;
-	struct policy_params pp = {
-		.min_adj = dec->min_adj,
-		.target_kib = dec->target_kib,
-		.max_victims = cfg->max_victims,
-		.self = d->self,
-		.refine = daemon_refine_candidate,
-	};
-	struct kill_round round = {.reason = dec->reason, .target_kib = dec->target_kib,
-				   .charged_kib = m->charged_kib};
-	uint64_t found_kib = 0;
-	int n, chosen;
-
-	n = proctab_scan(d->pt, dec->min_adj, &cands);
-	if (n < 0) {
-		log_warn_errno(n, "cannot scan processes");
-		return;
-	}
-	chosen = policy_select(&pp, cands, (size_t)n, daemon_load_candidate, d, d->work,
-			       d->victims);
-	round.scan_usec = now_usec() - now;
-	round.scanned = proctab_seen(d->pt);
-	for (int i = 0; i < chosen; i++)
-		found_kib += cands[d->victims[i]].size_kib;
-	/* A round cut short by --max-victims is not short of candidates: the next one goes on. */
-	if (chosen > 0 && (size_t)chosen >= cfg->max_victims)
-		found_kib = dec->target_kib;
-	if (chosen <= 0) {
-		reapd_kill_path = 0;
-		warn_nothing_left(d, dec, m, now);
-		note_short(d, dec, m, found_kib);
-		enter_backoff(d, dec, m, now);
-	} else {
-		d->backoff.active = false;
-		if (d->credit_kib == 0)
-			d->credit_base_kib = m->avail_kib;
-		killer_kill(d->killer, &round, cands, d->victims, (size_t)chosen);
-		reapd_kill_path_rounds++;
-		reapd_kill_path = 0; /* the signals are out; what follows may take its time */
-		metrics_round(d->metrics, round.scan_usec);
-		note_short(d, dec, m, found_kib);
-		if (cfg->dry_run)
-			d->quiet_until_usec = now + USEC_PER_SEC +
-					      (uint64_t)cfg->kill_timeout_ms * USEC_PER_MSEC;
-	}
-	log_debug("round %s: avail %llu KiB, target %llu KiB, min adj %d: %zu processes, %d "
-		  "candidates, %d chosen in %.3f ms",
-		  kill_reason_name(dec->reason), (unsigned long long)m->avail_kib,
-		  (unsigned long long)dec->target_kib, dec->min_adj, round.scanned, n, chosen,
-		  (double)round.scan_usec / 1000.0);
-	if (proctab_overflowed(d->pt))
-		grow_tables(d);
-	note_unwalked(d);
-}
-
-/* The mark the poll interval aims at: --mem-min, or a higher minfree level. */
-static uint64_t poll_mark(const struct daemon *d, const struct decision *dec)
-{
-	uint64_t mark = dec->mem_min_kib;
-
-	for (size_t i = 0; i < d->params.n_levels; i++)
-		if (d->params.levels[i].minfree_kib > mark)
-			mark = d->params.levels[i].minfree_kib;
-	return mark;
-}
-
-static void schedule_poll(struct daemon *d, uint64_t mark_kib, uint64_t rate, uint64_t now)
-{
-	uint64_t interval = watermark_interval_usec(d->mem.avail_kib, mark_kib, rate, MAX_POLL_USEC);
-
-	if (now < d->follow_until_usec && interval > FOLLOW_POLL_USEC)
-		interval = FOLLOW_POLL_USEC;
-	/* Nothing to kill: a look every BACKOFF_POLL_USEC still sees memory fall by a step. */
-	if (d->backoff.active && interval < BACKOFF_POLL_USEC)
-		interval = BACKOFF_POLL_USEC;
-	loop_timer_arm(d->loop, &d->poll_timer, now + interval);
-}
-
-static void setup_thresholds(struct daemon *d, const struct mem_state *m);
-
-void daemon_evaluate(struct daemon *d, unsigned fired)
-{
-	struct decision dec;
-	uint64_t now = now_usec(), rate, in_flight;
-	int r;
-
-	reapd_kill_path = 1;
-	r = domain_read(d->domain, &d->mem);
-	if (r == -ENODEV || r == -ENOENT) {
-		reapd_kill_path = 0;
-		log_error("the scope %s is gone (cgroup removed); exiting", domain_name(d->domain));
-		loop_exit(d->loop, 1);
-		return;
-	}
-	if (r < 0) {
-		log_warn_errno(r, "cannot read the memory state of %s", domain_name(d->domain));
-		loop_timer_arm(d->loop, &d->poll_timer, now + MAX_POLL_USEC);
-		reapd_kill_path = 0;
-		return;
-	}
-	rate = watermark_rate_update(&d->rate, d->mem.avail_kib, now);
-	if (domain_kind(d->domain) == DOMAIN_CGROUP_V1 &&
-	    domain_limit_bytes(d->domain) != d->threshold_limit_bytes) {
-		/* Re-registering thresholds (the limit changed) is set-up, not the kill path. */
-		reapd_kill_path = 0;
-		setup_thresholds(d, &d->mem);
-		reapd_kill_path = 1;
-	}
-
-	in_flight = killer_pending_kib(d->killer) + daemon_lag_credit(d, &d->mem, now);
-	if (!decide(&d->params, &d->mem, fired, in_flight, &dec)) {
-		d->backoff.active = false;
-		if (in_flight == 0)
-			note_short(d, &dec, &d->mem, dec.target_kib);
-		if (fired & ~(unsigned)PRESSURE_AFTER_KILL)
-			log_debug("pressure signal 0x%x, %llu KiB available: no kill", fired,
-				  (unsigned long long)d->mem.avail_kib);
-	} else if (now >= d->quiet_until_usec && !backoff_holds(d, &dec, &d->mem, fired, now)) {
-		run_round(d, &dec, &d->mem, now);
-	}
-	schedule_poll(d, poll_mark(d, &dec), rate, now_usec());
-	reapd_kill_path = 0;
-}
-
-static void on_poll(void *ctx)
-{
-	daemon_evaluate(ctx, 0);
-}
-
-/* A command line killed again and again without relief is held back (respawn.h). */
-static void note_respawn(struct daemon *d, const struct kill_event *ev)
-{
-	struct respawn_entry e;
-	struct churn_entry ce;
-
-	if (respawn_note_child(&d->respawn, ev->ppid, ev->round_seq, ev->freed_kib, now_usec(), &ce))
-		log_warn("pid %d replaces its children as fast as they are killed (%u kills in %u "
-			 "rounds, %.1f MiB, in %llu ms): its own death, which stops that, is worth a "
-			 "kill now",
-			 (int)ce.ppid, ce.kills, ce.rounds, (double)ce.freed_kib / 1024.0,
-			 (unsigned long long)((ce.last_usec - ce.first_usec) / USEC_PER_MSEC));
-	/* The victim itself is in the last scan; two more of its name make a crowd. */
-	bool crowd = proctab_count_comm(d->pt, ev->comm, 3) >= 3;
-
-	if (!respawn_note(&d->respawn, ev->cmd_hash, ev->round_seq, ev->target_kib, ev->freed_kib,
-			  crowd, now_usec(), &e))
-		return;
-	log_warn("%s (uid %u) was killed in %u rounds within %llu s, freeing %.1f MiB of the "
-		 "%.1f MiB they needed: it comes back (a service restarted?) and its death does "
-		 "not relieve the pressure; not killing it for %llu s",
-		 ev->comm, (unsigned)ev->uid, e.rounds,
-		 (unsigned long long)((e.last_usec - e.first_usec) / USEC_PER_SEC + 1),
-		 (double)e.freed_kib / 1024.0, (double)e.needed_kib / 1024.0,
-		 (unsigned long long)(RESPAWN_HOLD_USEC / USEC_PER_SEC));
-}
-
-/* A victim's story is complete: write it everywhere it is wanted. */
-static void on_kill_event(void *ctx, const struct kill_event *ev)
-{
-	struct daemon *d = ctx;
-	int r;
-
-	/* Queued for the events thread; a full queue is counted and reported there. */
-	if (d->events && (r = events_write(d->events, ev)) < 0 && r != -ENOBUFS)
-		log_warn_errno(r, "cannot write a kill event");
-	metrics_kill(d->metrics, ev);
-	if (d->ctl) {
-		struct jsonw w;
-
-		jsonw_init(&w, d->event_packet, sizeof(d->event_packet));
-		jsonw_object_begin(&w);
-		jsonw_kv_string(&w, "event", "kill");
-		events_put_fields(&w, ev);
-		jsonw_object_end(&w);
-		if ((r = jsonw_finish(&w)) > 0)
-			ctl_broadcast(d->ctl, d->event_packet, (size_t)r);
-	}
-	if (d->lmkd && !ev->dry_run)
-		lmkd_notify_kill(d->lmkd, ev->pid, ev->uid, ev->size_kib);
-	if (ev->exited && !ev->dry_run)
-		note_respawn(d, ev);
-	if (d->notifier)
-		notifier_kill(d->notifier, ev);
-	daemon_write_metrics(d);
-	if (!ev->dry_run) {
-		d->kills++;
-		notify_send("STATUS=Watching %s; %llu kills, the last pid %d (%s), %.1f MiB",
-			    domain_name(d->domain), (unsigned long long)d->kills, (int)ev->pid,
-			    ev->comm, (double)ev->size_kib / 1024.0);
-	}
-}
-
-void daemon_write_metrics(struct daemon *d)
-{
-	int r;
-
-	if (d->stopping || !d->notifier || !notifier_wants_metrics(d->notifier))
-		return;
-	if ((r = daemon_format_metrics(d)) < 0) {
-		log_warn_errno(r, "cannot format the metrics");
-		return;
-	}
-	notifier_metrics(d->notifier, d->metrics_text, (size_t)r);
-}
-
-static void on_metrics_timer(void *ctx)
-{
-	struct daemon *d = ctx;
-
-	daemon_write_metrics(d);
-	if (d->cfg.metrics_file)
-		loop_timer_arm(d->loop, &d->metrics_timer,
-			       now_usec() + d->cfg.metrics_interval_s * USEC_PER_SEC);
-}
-
-void daemon_notifier_config(const struct config *cfg, struct notifier_config *ret)
-{
-	*ret = (struct notifier_config){
-		.hook = cfg->kill_hook,
-		.hook_as_user = cfg->kill_hook_user != NULL,
-		.hook_uid = cfg->kill_hook_uid,
-		.hook_gid = cfg->kill_hook_gid,
-		.hook_timeout_ms = cfg->kill_hook_timeout_ms,
-		.metrics_path = cfg->metrics_file,
-	};
-}
 
 static void on_victim_done(void *ctx, uint64_t freed_kib)
 {
 	struct daemon *d = ctx;
 
-	if (domain_kind(d->domain) == DOMAIN_SYSTEM && freed_kib) {
-		d->credit_kib += freed_kib;
-		d->credit_until_usec = now_usec() + CREDIT_USEC;
-	}
-	daemon_evaluate(d, killer_pending(d->killer) == 0 ? PRESSURE_AFTER_KILL : 0);
+	round_victim_done(d->round, freed_kib);
 }
 
 static int on_charged(void *ctx, uint64_t *ret_kib)
@@ -480,177 +39,70 @@ static int on_charged(void *ctx, uint64_t *ret_kib)
 	return domain_charged_kib(d->domain, ret_kib);
 }
 
+static void on_kill_event(void *ctx, const struct kill_event *ev)
+{
+	struct daemon *d = ctx;
+
+	report_kill(d->report, ev);
+}
+
+/* The figures of a metrics text that the round and the killer hold. */
+static void fill_gauges(void *ctx, struct metrics_gauges *g)
+{
+	struct daemon *d = ctx;
+
+	const struct mem_state *m = round_mem(d->round);
+
+	g->total_kib = m->total_kib;
+	g->avail_kib = m->avail_kib;
+	g->swap_free_kib = m->swap_free_kib;
+	g->shmem_kib = m->shmem_kib;
+	g->unfreeable_kib = round_unfreeable_kib(d->round);
+	g->pending_victims = killer_pending(d->killer);
+	g->killer = killer_stats(d->killer);
+}
+
 static const struct killer_ops killer_ops = {
 	.event = on_kill_event,
 	.done = on_victim_done,
 	.charged = on_charged,
 };
 
-static void on_source(void *ctx, uint32_t events)
+/* The round's view of the killer. */
+static int killer_kill_fn(void *ctx, const struct kill_round *round, const struct candidate *cands,
+			  const uint32_t *victims, size_t n)
 {
-	struct source_slot *s = ctx;
-	struct daemon *d = s->d;
-	int r = source_read_event(s->src);
-
-	if (r < 0 || (events & (EPOLLERR | EPOLLHUP) && s->src->ops->poll_events != EPOLLPRI)) {
-		/* A source that errors keeps the fd ready: drop it rather than spin. */
-		log_warn_errno(r < 0 ? r : -EIO, "%s source failed; relying on polling",
-			       s->src->ops->name);
-		loop_del(d->loop, source_fd(s->src));
-		s->watched = false;
-		daemon_evaluate(d, 0);
-		return;
-	}
-	if (r == 0)
-		return;
-	metrics_pressure_event(d->metrics, s->src->ops->name);
-	d->follow_until_usec = now_usec() + FOLLOW_USEC;
-	daemon_evaluate(d, s->src->signal);
+	return killer_kill(ctx, round, cands, victims, n);
 }
 
-/* Adds @src to the loop. Returns 0 or -errno (the source is freed on failure). */
-static int add_source(struct daemon *d, struct source *src)
+static size_t round_killer_pending(void *ctx)
 {
-	struct source_slot *s;
-	int r;
-
-	if (d->n_sources >= MAX_SOURCES) {
-		source_free(src);
-		return -ENOSPC;
-	}
-	s = &d->sources[d->n_sources];
-	*s = (struct source_slot){.d = d, .src = src};
-	s->watch = (struct loop_watch){.fn = on_source, .ctx = s};
-	r = loop_add(d->loop, source_fd(src), src->ops->poll_events, &s->watch);
-	if (r < 0) {
-		source_free(src);
-		return r;
-	}
-	s->watched = true;
-	d->n_sources++;
-	return 0;
+	return killer_pending(ctx);
 }
 
-void daemon_remove_sources(struct daemon *d, const char *name)
+static uint64_t killer_pending_kib_fn(void *ctx)
 {
-	size_t j = 0;
-
-	for (size_t i = 0; i < d->n_sources; i++) {
-		struct source_slot *s = &d->sources[i];
-
-		if (s->watched)
-			loop_del(d->loop, source_fd(s->src));
-		if (strcmp(s->src->ops->name, name) == 0) {
-			source_free(s->src);
-			continue;
-		}
-		/* Slots move: re-add with the watch at its new address. */
-		d->sources[j] = *s;
-		d->sources[j].watch.ctx = &d->sources[j];
-		if (d->sources[j].watched &&
-		    loop_add(d->loop, source_fd(s->src), s->src->ops->poll_events,
-			     &d->sources[j].watch) < 0)
-			d->sources[j].watched = false;
-		j++;
-	}
-	d->n_sources = j;
+	return killer_pending_kib(ctx);
 }
 
-/*
- * cgroup v1: usage thresholds where headroom falls to twice --mem-min (start
- * following closely) and to --mem-min (act), re-registered when the limit
- * changes.
- */
-static void setup_thresholds(struct daemon *d, const struct mem_state *m)
+static bool killer_is_victim_fn(void *ctx, pid_t pid, uint64_t start_time)
 {
-	uint64_t limit = domain_limit_bytes(d->domain), marks[2];
-	struct decision dec;
-	struct source *src;
-
-	daemon_remove_sources(d, "threshold");
-	d->threshold_limit_bytes = limit;
-	if (limit == 0)
-		return;
-	decide_marks(&d->params, m, &dec);
-	marks[0] = dec.mem_low_kib * 1024;
-	marks[1] = dec.mem_min_kib * 1024;
-	for (int i = 0; i < 2; i++) {
-		int r;
-
-		if (marks[i] == 0 || marks[i] >= limit)
-			continue;
-		r = watermark_threshold_open(domain_dirfd(d->domain), limit - marks[i], &src);
-		if (r == 0)
-			r = add_source(d, src);
-		if (r < 0) {
-			log_warn_errno(r, "cannot set a usage threshold on %s; polling instead",
-				       domain_name(d->domain));
-			return;
-		}
-	}
+	return killer_is_victim(ctx, pid, start_time);
 }
 
-void daemon_setup_psi(struct daemon *d, char *desc, size_t len)
+static const struct round_killer round_killer_ops = {
+	.kill = killer_kill_fn,
+	.pending = round_killer_pending,
+	.pending_kib = killer_pending_kib_fn,
+	.is_victim = killer_is_victim_fn,
+};
+
+/* A source fired and was dropped: follow closely after a real event. */
+static void on_source_event(void *ctx, unsigned signal, bool real)
 {
-	const struct config *cfg = &d->cfg;
-	char path[4096];
-	size_t pos = 0;
+	struct daemon *d = ctx;
 
-	desc[0] = '\0';
-	if (domain_pressure_path(d->domain, cfg->proc_root, path, sizeof(path)) < 0)
-		return;
-	for (int full = 0; full <= 1; full++) {
-		unsigned stall = full ? cfg->psi_full_ms : cfg->psi_some_ms;
-		struct source *src;
-		int r;
-
-		if (stall == 0)
-			continue;
-		if (stall > cfg->psi_window_ms)
-			stall = cfg->psi_window_ms;
-		r = psi_source_open(path, full, stall, cfg->psi_window_ms, &src);
-		if (r < 0) {
-			log_warn_errno(r, "cannot set a PSI trigger on %s; polling instead", path);
-			return;
-		}
-		pos += (size_t)snprintf(desc + pos, len - pos, "%s%s %u ms/%u ms", pos ? ", " : "",
-					full ? "full" : "some", psi_source_stall_ms(src),
-					psi_source_window_ms(src));
-		if (pos >= len)
-			pos = len - 1;
-		if (add_source(d, src) < 0)
-			return;
-	}
-}
-
-static void setup_sources(struct daemon *d, const struct mem_state *m)
-{
-	char psi[128];
-	struct source *src;
-	int r;
-
-	daemon_setup_psi(d, psi, sizeof(psi));
-	switch (domain_kind(d->domain)) {
-	case DOMAIN_CGROUP_V1:
-		r = vmpressure_source_open(domain_dirfd(d->domain), "critical", "local", &src);
-		if (r == 0)
-			r = add_source(d, src);
-		if (r < 0)
-			log_warn_errno(r, "cannot watch vmpressure of %s", domain_name(d->domain));
-		setup_thresholds(d, m);
-		break;
-	case DOMAIN_CGROUP_V2:
-		r = watermark_events_open(domain_dirfd(d->domain), &src);
-		if (r == 0)
-			r = add_source(d, src);
-		if (r < 0)
-			log_warn_errno(r, "cannot watch memory.events of %s",
-				       domain_name(d->domain));
-		break;
-	case DOMAIN_SYSTEM:
-		break;
-	}
-	log_info("psi: %s; %zu kernel notification sources", psi[0] ? psi : "off", d->n_sources);
+	round_pressure(d->round, signal, real);
 }
 
 static void on_signal(void *ctx, uint32_t events)
@@ -686,102 +138,6 @@ static int setup_signals(struct daemon *d)
 		return -errno;
 	d->sig_watch = (struct loop_watch){.fn = on_signal, .ctx = d};
 	return loop_add(d->loop, d->sig_fd, EPOLLIN, &d->sig_watch);
-}
-
-/* Touches stack pages now so that, once locked, the kill path never faults one in. */
-static __attribute__((noinline)) void prefault_stack(void)
-{
-	char buf[STACK_PREFAULT_BYTES];
-
-	prefault(buf, sizeof(buf));
-}
-
-/*
- * A killer that cannot get a CPU while hogs take them all acts too late.  As
- * lmkd does, run at real-time priority, the lowest ones: above every normal
- * task, below anything the admin made real-time.  Set before the reaper and
- * watchdog threads start, so they inherit SCHED_FIFO 1 and reaping is not
- * starved either.
- */
-static void go_realtime(struct daemon *d)
-{
-	struct sched_param sp = {.sched_priority = 1};
-
-	if (d->cfg.no_realtime)
-		return;
-	/*
-	 * Not SCHED_RESET_ON_FORK: it would reset the reaper threads too.  The only
-	 * processes reapd forks, kill hooks, reset their policy before exec.
-	 */
-	if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
-		log_warn_errno(-errno, "cannot run at real-time priority (needs CAP_SYS_NICE)");
-}
-
-/*
- * Then the main thread goes one above its threads.  At equal SCHED_FIFO
- * priority a reaper thread busy in process_mrelease keeps its CPU until the
- * reap is done (tens of ms for GiBs), and on a small machine the loop may have
- * no other CPU; one level higher, the loop takes the CPU back at the reap's
- * next rescheduling point.
- */
-static void raise_loop(struct daemon *d)
-{
-	struct sched_param sp = {.sched_priority = 2};
-
-	if (!d->cfg.no_realtime && sched_getscheduler(0) == SCHED_FIFO)
-		sched_setscheduler(0, SCHED_FIFO, &sp);
-}
-
-static void protect_self(struct daemon *d)
-{
-	int r = write_at(d->proc_fd, "self/oom_score_adj", "-1000");
-
-	if (r < 0)
-		log_warn_errno(r, "cannot set reapd's own oom_score_adj to -1000 (needs "
-				  "CAP_SYS_RESOURCE); the kernel OOM killer may pick reapd");
-	if (d->cfg.no_mlock)
-		return;
-	prefault_stack();
-	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
-		log_warn_errno(-errno, "cannot lock reapd's memory (mlockall)");
-}
-
-/* Builds the scan tables, sized so a scan of the scope fits with room to spare. */
-static int setup_tables(struct daemon *d)
-{
-	const struct config *cfg = &d->cfg;
-	struct proctab_config pc = {
-		.proc_root = cfg->proc_root,
-		.scope_dirfd = domain_dirfd(d->domain),
-		.self = d->self,
-		/* The config is replaced in place on reload, so this pointer stays valid. */
-		.rules = &d->cfg.rules,
-		.capacity = INITIAL_CAPACITY,
-	};
-	struct candidate *cands;
-	int r;
-
-	r = proctab_new(&pc, &d->pt);
-	if (r < 0)
-		return r;
-	/* A first scan warms the table; grow until the scope fits twice over, at any depth. */
-	for (;;) {
-		if ((r = proctab_scan(d->pt, ADJ_MIN + 1, &cands)) < 0)
-			return r;
-		if (proctab_too_deep(d->pt) && proctab_grow_depth(d->pt) == 0)
-			continue;
-		if (!proctab_overflowed(d->pt) && (size_t)r * 2 <= proctab_capacity(d->pt))
-			break;
-		if ((r = proctab_grow(d->pt)) < 0)
-			return r;
-	}
-	note_unwalked(d);
-	r = policy_work_new(proctab_capacity(d->pt), &d->work);
-	if (r < 0)
-		return r;
-	d->victims = calloc(cfg->max_victims, sizeof(*d->victims));
-	d->rank = calloc(proctab_capacity(d->pt), sizeof(*d->rank));
-	return d->victims && d->rank ? 0 : -ENOMEM;
 }
 
 static int usage_error(bool *ret_usage, const char *opt, const char *value, const char *why)
@@ -847,6 +203,7 @@ static int setup_endpoints(struct daemon *d, bool *ret_usage)
 		if (r < 0)
 			return usage_error(ret_usage, "lmkd-socket", cfg->lmkd_path, listen_error(r));
 	}
+	report_set_endpoints(d->report, d->ctl, d->lmkd);
 	return 0;
 }
 
@@ -864,42 +221,6 @@ void daemon_apply_params(struct daemon *d)
 				    cfg->kill_timeout_ms, !cfg->no_reap);
 }
 
-/*
- * The loop runs again after being stuck: the watchdog's kills become events,
- * history, hook runs and metrics like the loop's own.
- */
-static size_t report_watchdog_kills(struct daemon *d)
-{
-	struct watchdog_kill kills[8];
-	unsigned long dropped;
-	size_t n;
-
-	n = watchdog_take(d->watchdog, kills, sizeof(kills) / sizeof(kills[0]), &dropped);
-	if (dropped)
-		log_warn("watchdog: %lu earlier kills were not reported (more than %d while the "
-			 "loop was stuck)", dropped, WATCHDOG_KEPT);
-	for (size_t i = 0; i < n; i++) {
-		struct kill_event *ev = &kills[i].ev;
-
-		ev->scope = domain_name(d->domain);
-		if (ev->exited)
-			log_info("watchdog: pid %d (%s) exited %.1f ms after its SIGKILL", (int)ev->pid,
-				 ev->comm,
-				 ev->kill_to_exit_usec > 0 ? (double)ev->kill_to_exit_usec / 1000.0 : 0.0);
-		else
-			log_warn("watchdog: pid %d (%s) was not seen dead within the kill timeout",
-				 (int)ev->pid, ev->comm);
-		on_kill_event(d, ev);
-	}
-	return n;
-}
-
-static void on_watchdog_kills(void *ctx, uint32_t events)
-{
-	(void)events;
-	report_watchdog_kills(ctx); /* more left: the eventfd stays readable */
-}
-
 /* The watchdog thread, with tables of its own as large as the loop's. */
 static int start_watchdog(struct daemon *d)
 {
@@ -910,8 +231,8 @@ static int start_watchdog(struct daemon *d)
 		.scope = cfg->scope,
 		.self = d->self,
 		.rules = &d->cfg.rules,
-		.capacity = proctab_capacity(d->pt),
-		.cg_depth = proctab_depth(d->pt),
+		.capacity = proctab_capacity(round_proctab(d->round)),
+		.cg_depth = proctab_depth(round_proctab(d->round)),
 		.max_victims = cfg->dry_run ? 0 : cfg->max_victims, /* 0: never kills */
 		.kill_timeout_ms = cfg->kill_timeout_ms,
 		.reap = !cfg->no_reap,
@@ -923,8 +244,7 @@ static int start_watchdog(struct daemon *d)
 		return 0;
 	if ((r = watchdog_new(&wc, &d->params, &d->watchdog)) < 0)
 		return log_error_errno(r, "cannot start the watchdog");
-	d->watchdog_watch = (struct loop_watch){.fn = on_watchdog_kills, .ctx = d};
-	if ((r = loop_add(d->loop, watchdog_fd(d->watchdog), EPOLLIN, &d->watchdog_watch)) < 0)
+	if ((r = report_watch_watchdog(d->report, d->watchdog)) < 0)
 		return log_error_errno(r, "cannot watch the watchdog");
 	loop_set_busy_hook(d->loop, watchdog_busy, d->watchdog);
 	/* The loop's victims not yet dead: the watchdog counts them as on their way back. */
@@ -950,6 +270,26 @@ static void log_start(struct daemon *d, const struct mem_state *m)
 		 cfg->dry_run ? ", DRY RUN" : "");
 }
 
+/* The round and its scan tables, sized by a first scan of the scope. */
+static int start_round(struct daemon *d)
+{
+	struct round_config rc = {
+		.cfg = &d->cfg,
+		.params = &d->params,
+		.loop = d->loop,
+		.domain = d->domain,
+		.metrics = d->metrics,
+		.respawn = &d->respawn,
+		.proc_fd = d->proc_fd,
+		.self = d->self,
+		.initial_capacity = INITIAL_CAPACITY,
+	};
+
+	int r = metrics_new(&d->metrics);
+
+	return r < 0 ? r : round_new(&rc, &d->round);
+}
+
 static int start_killing(struct daemon *d)
 {
 	const struct config *cfg = &d->cfg;
@@ -969,39 +309,34 @@ static int start_killing(struct daemon *d)
 	};
 	int r;
 
-	struct notifier_config nc;
+	struct report_config pc = {
+		.cfg = &d->cfg,
+		.loop = d->loop,
+		.domain = d->domain,
+		.pt = round_proctab(d->round),
+		.metrics = d->metrics,
+		.respawn = &d->respawn,
+		.events = d->events_opened,
+		.gauges = fill_gauges,
+		.gauges_ctx = d,
+	};
 
 	cgroup_roots_find(cfg->cgroup_root, &d->roots);
-	daemon_notifier_config(cfg, &nc);
-	if ((r = notifier_new(&nc, &d->notifier)) < 0)
-		return log_error_errno(r, "cannot start the notifier thread");
-	if ((r = metrics_new(&d->metrics)) < 0 || (r = reaper_new(&rc, &d->reaper)) < 0 ||
-	    (r = killer_new(&kc, d->loop, d->reaper, d->pt, &killer_ops, d, &d->killer)) < 0)
+	d->events_opened = NULL; /* the report's from here on */
+	if ((r = report_new(&pc, &d->report)) < 0)
+		return r;
+	if ((r = reaper_new(&rc, &d->reaper)) < 0 ||
+	    (r = killer_new(&kc, d->loop, d->reaper, round_proctab(d->round), &killer_ops, d,
+			    &d->killer)) < 0)
 		return log_error_errno(r, "cannot start the reaper");
+	round_set_killer(d->round, &round_killer_ops, d->killer);
 	return 0;
-}
-
-/*
- * Keeps only the capabilities reapd uses, before any thread starts (they are
- * per thread) and before anything is run (hooks inherit the bounding set).
- */
-static void drop_privileges(struct daemon *d)
-{
-	uint64_t kept;
-	int r;
-
-	if (geteuid() != 0)
-		return;
-	r = caps_drop_to(caps_wanted(d->cfg.kill_hook_user != NULL), &kept);
-	if (r < 0)
-		log_warn_errno(r, "cannot drop the capabilities reapd does not need");
-	else
-		log_debug("capabilities kept: %#llx", (unsigned long long)kept);
 }
 
 int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
+	struct mem_state m;
 	int r;
 
 	*ret_usage = false;
@@ -1015,12 +350,11 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	/* The loop logs each kill: a full stderr pipe must not stop it. */
 	if ((r = log_never_block()) < 0)
 		log_warn_errno(r, "cannot make logging non-blocking");
-	drop_privileges(d);
+	selfprotect_drop_caps(d->cfg.kill_hook_user != NULL);
 	if (d->cfg.syslog && (r = log_open_syslog(d->cfg.syslog_socket)) < 0)
 		log_warn_errno(r, "cannot log to syslog at %s; logging to stderr",
 			       d->cfg.syslog_socket);
 	d->sig_fd = -1;
-	d->loadavg_fd = -1;
 	respawn_init(&d->respawn);
 	d->proc_fd = open(d->cfg.proc_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->proc_fd < 0) {
@@ -1029,31 +363,35 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	}
 	if ((r = open_domain(d, ret_usage)) < 0)
 		goto fail;
-	d->loadavg_fd = open_at(d->proc_fd, "loadavg", O_RDONLY);
-	if (d->cfg.events_path && (r = events_open(d->cfg.events_path, &d->events)) < 0) {
+	if (d->cfg.events_path && (r = events_open(d->cfg.events_path, &d->events_opened)) < 0) {
 		r = usage_error(ret_usage, "events", d->cfg.events_path, strerror(-r));
 		goto fail;
 	}
 	daemon_apply_params(d);
-	if ((r = domain_read(d->domain, &d->mem)) < 0) {
+	if ((r = domain_read(d->domain, &m)) < 0) {
 		log_error_errno(r, "cannot read the memory state of %s", domain_name(d->domain));
 		goto fail;
 	}
 	if ((r = loop_new(&d->loop)) < 0 || (r = setup_signals(d)) < 0 ||
-	    (r = setup_tables(d)) < 0) {
+	    (r = start_round(d)) < 0) {
 		log_error_errno(r, "cannot set up");
 		goto fail;
 	}
-	go_realtime(d);
+	selfprotect_realtime(!d->cfg.no_realtime);
 	if ((r = start_killing(d)) < 0 || (r = start_watchdog(d)) < 0 ||
 	    (r = setup_endpoints(d, ret_usage)) < 0)
 		goto fail;
-	raise_loop(d);
-	loop_timer_init(&d->poll_timer, on_poll, d);
-	loop_timer_init(&d->metrics_timer, on_metrics_timer, d);
-	log_start(d, &d->mem);
-	setup_sources(d, &d->mem);
-	protect_self(d);
+	selfprotect_raise_loop(!d->cfg.no_realtime);
+	r = sources_new(d->loop, d->domain, d->metrics, on_source_event, d,
+			&d->sources);
+	if (r < 0) {
+		log_error_errno(r, "cannot set up");
+		goto fail;
+	}
+	round_set_sources(d->round, d->sources);
+	log_start(d, &m);
+	sources_open_all(d->sources, &d->cfg, &d->params, &m);
+	selfprotect_lock(d->proc_fd, !d->cfg.no_mlock);
 	*ret = d;
 	return 0;
 fail:
@@ -1065,12 +403,13 @@ int daemon_run(struct daemon *d)
 {
 	int r;
 
-	daemon_evaluate(d, 0);
-	on_metrics_timer(d);
+	round_evaluate(d->round, 0);
+	report_start_metrics(d->report);
 	notify_send("READY=1\nSTATUS=Watching %s; no kills yet\nMAINPID=%d", domain_name(d->domain),
 		    (int)d->self);
 	r = loop_run(d->loop);
-	notify_send("STOPPING=1\nSTATUS=Stopping after %llu kills", (unsigned long long)d->kills);
+	notify_send("STOPPING=1\nSTATUS=Stopping after %llu kills",
+		    (unsigned long long)report_kills(d->report));
 	if (r < 0) {
 		log_error_errno(r, "event loop failed");
 		return 1;
@@ -1085,35 +424,30 @@ void daemon_free(struct daemon *d)
 	/* Kills the watchdog made and the loop has not reported yet are reported now. */
 	if (d->watchdog) {
 		watchdog_stop(d->watchdog);
-		while (report_watchdog_kills(d) > 0)
-			;
+		report_drain_watchdog(d->report);
 	}
+	if (d->report)
+		report_set_endpoints(d->report, NULL, NULL);
 	ctl_free(d->ctl);
 	lmkd_free(d->lmkd);
 	d->ctl = NULL;
 	d->lmkd = NULL;
 	/* The final figures go to the metrics file before its writer stops. */
-	if (d->metrics && d->killer)
-		daemon_write_metrics(d);
-	d->stopping = true;
+	if (d->report && d->killer)
+		report_stop(d->report);
 	if (d->loop)
 		loop_set_busy_hook(d->loop, NULL, NULL);
 	watchdog_free(d->watchdog);
 	killer_free(d->killer);
 	reaper_free(d->reaper);
-	notifier_free(d->notifier);
-	for (size_t i = 0; i < d->n_sources; i++)
-		source_free(d->sources[i].src);
-	events_free(d->events);
+	report_free(d->report);
+	events_free(d->events_opened);
+	sources_free(d->sources);
+	round_free(d->round);
 	metrics_free(d->metrics);
-	proctab_free(d->pt);
-	policy_work_free(d->work);
-	free(d->victims);
-	free(d->rank);
 	domain_free(d->domain);
 	cgroup_roots_free(&d->roots);
 	safe_close(d->sig_fd);
-	safe_close(d->loadavg_fd);
 	safe_close(d->proc_fd);
 	loop_free(d->loop);
 	config_free(&d->cfg);

@@ -69,7 +69,7 @@ static int prepare_rules(struct daemon *d, const struct config *fresh,
 	int r;
 
 	*ret_rules = (struct policy_rules){0};
-	if ((r = proctab_reserve_rules(d->pt, &fresh->rules)) < 0 || !d->watchdog)
+	if ((r = proctab_reserve_rules(round_proctab(d->round), &fresh->rules)) < 0 || !d->watchdog)
 		return r;
 	if ((r = policy_rules_copy(&fresh->rules, ret_rules)) < 0)
 		return r;
@@ -86,7 +86,6 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 		   uint32_t **ret_victims, struct policy_rules *ret_rules, char *err,
 		   size_t err_len)
 {
-	struct notifier_config nc;
 	int r;
 
 	*ret_events = NULL;
@@ -112,8 +111,7 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 		snprintf(err, err_len, "name rules: %s", strerror(-r));
 		return r;
 	}
-	daemon_notifier_config(fresh, &nc);
-	if ((r = notifier_configure(d->notifier, &nc)) < 0) {
+	if ((r = report_configure(d->report, fresh)) < 0) {
 		policy_rules_free(ret_rules);
 		free(*ret_victims);
 		events_free(*ret_events);
@@ -146,14 +144,10 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	}
 	keep_fixed(&fresh, &d->cfg);
 	if (!same_string(fresh.events_path, d->cfg.events_path)) {
-		/* Its thread writes what is still queued to the old file, without the loop waiting. */
-		events_retire(d->events);
-		d->events = events;
+		report_set_events(d->report, events);
 	}
-	if (victims) {
-		free(d->victims);
-		d->victims = victims;
-	}
+	if (victims)
+		round_set_victims(d->round, victims);
 	psi_changed = fresh.psi_some_ms != d->cfg.psi_some_ms ||
 		      fresh.psi_full_ms != d->cfg.psi_full_ms ||
 		      fresh.psi_window_ms != d->cfg.psi_window_ms;
@@ -176,19 +170,17 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	reaper_set_reap(d->reaper, !d->cfg.no_reap);
 	log_set_level(d->cfg.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (psi_changed) {
-		daemon_remove_sources(d, "psi");
-		daemon_setup_psi(d, psi, sizeof(psi));
+		sources_remove(d->sources, "psi");
+		sources_open_psi(d->sources, &d->cfg, psi, sizeof(psi));
 		log_info("reload: psi now %s", psi[0] ? psi : "off");
 	}
 	/* --mem-min may have moved: re-register the usage thresholds at the next look. */
-	d->threshold_limit_bytes = (uint64_t)-1;
+	sources_invalidate_thresholds(d->sources);
 	log_info("reloaded the settings%s%s", d->cfg.config_path ? " from " : "",
 		 d->cfg.config_path ? d->cfg.config_path : "");
-	loop_timer_disarm(d->loop, &d->metrics_timer);
-	if (d->cfg.metrics_file)
-		loop_timer_arm(d->loop, &d->metrics_timer, now_usec());
+	report_reschedule_metrics(d->report);
 	notify_send("READY=1\nSTATUS=Watching %s; %llu kills; settings reloaded",
-		    domain_name(d->domain), (unsigned long long)d->kills);
-	daemon_evaluate(d, 0);
+		    domain_name(d->domain), (unsigned long long)report_kills(d->report));
+	round_evaluate(d->round, 0);
 	return 0;
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cgroup.h"
+#include "cgevent.h"
 #include "decide.h"
 
 int vmpressure_source_open(int dirfd, const char *level, const char *mode, struct source **ret)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 
-#include "cgroup.h"
+#include "cgevent.h"
 #include "sys.h"
 
 #define RATE_HALF_LIFE_USEC (5 * USEC_PER_SEC)

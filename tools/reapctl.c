@@ -24,18 +24,14 @@
 #include <unistd.h>
 
 #include "config-version.h"
+#include "ctl_proto.h"
 #include "json.h"
 #include "reapctl-print.h"
 
-#define DEFAULT_SOCKET	"/run/reapd/control"
-#define REPLY_MAX	65536 /* the protocol's limit on one reply */
-#define REQUEST_MAX	255
 #define REPLY_TIMEOUT_S 5
 #define TOP_INTERVAL_MS 1000
 #define TOP_VICTIMS	10
 #define TOP_MAX_COUNT	1000000L
-#define ADJ_MIN		(-1000)
-#define ADJ_MAX		1000
 
 enum {
 	EXIT_REFUSED = 1,
@@ -50,11 +46,11 @@ struct ctl {
 	int fd;
 	int sigfd;  /* follow and top: SIGINT/SIGTERM, blocked and read here; else -1 */
 	size_t len; /* of the packet in buf */
-	char buf[REPLY_MAX + 1];
+	char buf[CTL_REPLY_MAX + 1];
 };
 
 struct request {
-	char text[REQUEST_MAX + 1];
+	char text[CTL_REQUEST_MAX + 1];
 	long count; /* top: frames to show, 0 until interrupted */
 };
 
@@ -90,7 +86,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "options (before the command):\n"
 	      "  --socket PATH       control socket (default: $REAPD_CONTROL, else\n"
-	      "                      " DEFAULT_SOCKET ")\n"
+	      "                      " CTL_DEFAULT_PATH ")\n"
 	      "  --json              print reapd's replies as received, one JSON object a line\n"
 	      "  -h, --help          print this help and exit\n"
 	      "  -V, --version       print the version and exit\n"
@@ -174,7 +170,7 @@ static int report_io(const struct ctl *c, int r)
 		break;
 	case -EMSGSIZE:
 		fprintf(stderr, "reapctl: reply from %s is larger than %d bytes\n", c->path,
-			REPLY_MAX);
+			CTL_REPLY_MAX);
 		break;
 	case -EBADMSG:
 		fprintf(stderr, "reapctl: malformed reply from %s\n", c->path);
@@ -227,14 +223,14 @@ static int receive(struct ctl *c, int timeout_ms, struct json **ret)
 			return r;
 	}
 	/* MSG_TRUNC makes recv() return the packet's real length, so an oversize reply shows. */
-	n = recv(c->fd, c->buf, REPLY_MAX, MSG_TRUNC);
+	n = recv(c->fd, c->buf, CTL_REPLY_MAX, MSG_TRUNC);
 	/*
 	 * reapd closing with our request unread (it refused the connection)
 	 * makes the first recv() fail with ECONNRESET; what it sent before
 	 * closing, the reason, still waits behind that error.
 	 */
 	if (n < 0 && errno == ECONNRESET) {
-		n = recv(c->fd, c->buf, REPLY_MAX, MSG_TRUNC | MSG_DONTWAIT);
+		n = recv(c->fd, c->buf, CTL_REPLY_MAX, MSG_TRUNC | MSG_DONTWAIT);
 		if (n <= 0)
 			return -ECONNRESET;
 	}
@@ -242,7 +238,7 @@ static int receive(struct ctl *c, int timeout_ms, struct json **ret)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 	if (n == 0)
 		return -ECONNRESET;
-	if ((size_t)n > REPLY_MAX)
+	if ((size_t)n > CTL_REPLY_MAX)
 		return -EMSGSIZE;
 	c->len = (size_t)n;
 	c->buf[n] = '\0';
@@ -475,8 +471,8 @@ static int prep_killcount(const struct command *cmd, int argc, char **argv, stru
 		return usage_error(
 		    "killcount takes both MIN and MAX or neither (got %d argument%s)", argc,
 		    argc == 1 ? "" : "s");
-	if (number_arg(cmd->name, "MIN", argv[0], ADJ_MIN, ADJ_MAX, &min) < 0 ||
-	    number_arg(cmd->name, "MAX", argv[1], ADJ_MIN, ADJ_MAX, &max) < 0)
+	if (number_arg(cmd->name, "MIN", argv[0], CTL_ADJ_MIN, CTL_ADJ_MAX, &min) < 0 ||
+	    number_arg(cmd->name, "MAX", argv[1], CTL_ADJ_MIN, CTL_ADJ_MAX, &max) < 0)
 		return -EINVAL;
 	if (min > max)
 		return usage_error("killcount: MIN %ld is above MAX %ld", min, max);
@@ -492,7 +488,7 @@ static int prep_prio(const struct command *cmd, int argc, char **argv, struct re
 		return usage_error("prio takes PID and ADJ (got %d argument%s)", argc,
 				   argc == 1 ? "" : "s");
 	if (number_arg(cmd->name, "PID", argv[0], 1, INT_MAX, &pid) < 0 ||
-	    number_arg(cmd->name, "ADJ", argv[1], ADJ_MIN, ADJ_MAX, &adj) < 0)
+	    number_arg(cmd->name, "ADJ", argv[1], CTL_ADJ_MIN, CTL_ADJ_MAX, &adj) < 0)
 		return -EINVAL;
 	snprintf(req->text, sizeof(req->text), "%s %ld %ld", cmd->name, pid, adj);
 	return 0;
@@ -521,8 +517,8 @@ static int prep_top(const struct command *cmd, int argc, char **argv, struct req
 
 static const struct command commands[] = {
     {"status", prep_none, print_status, NULL, 0},
-    {"victims", prep_count, print_victims, NULL, 200},
-    {"history", prep_count, print_history, NULL, 64},
+    {"victims", prep_count, print_victims, NULL, CTL_VICTIMS_MAX},
+    {"history", prep_count, print_history, NULL, CTL_HISTORY_MAX},
     {"killcount", prep_killcount, print_killcount, NULL, 0},
     {"prio", prep_prio, print_prio, NULL, 0},
     {"follow", prep_subscribe, NULL, run_follow, 0},
@@ -648,7 +644,7 @@ int main(int argc, char **argv)
 		return EXIT_UNREACHABLE;
 	}
 	c->fd = c->sigfd = -1;
-	c->path = env && *env ? env : DEFAULT_SOCKET;
+	c->path = env && *env ? env : CTL_DEFAULT_PATH;
 	i = parse_options(argc, argv, c, &status);
 	if (i < 0)
 		goto out;
