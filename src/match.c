@@ -212,4 +212,3 @@ void match_scratch_free(struct match_scratch *sc)
 	free(sc->cur);
 	free(sc);
 }
-
