@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 
 #include "log.h"
+#include "memevents.h"
 #include "psi.h"
 #include "source.h"
 #include "vmpressure.h"
@@ -215,7 +216,7 @@ void sources_open_all(struct sources *s, const struct config *cfg, const struct 
 		sources_rearm_thresholds(s, p, m);
 		break;
 	case DOMAIN_CGROUP_V2:
-		r = watermark_events_open(domain_dirfd(s->domain), &src);
+		r = memevents_source_open(domain_dirfd(s->domain), &src);
 		if (r == 0)
 			r = add_source(s, src);
 		if (r < 0)

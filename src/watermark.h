@@ -3,9 +3,10 @@
 
 /*
  * Watermarks: available memory against --mem-min.  Where the kernel can wake
- * us near the mark (cgroup v1 usage thresholds, cgroup v2 memory.events), it
- * does; otherwise, and as a safety net, the state is polled with an interval
- * that adapts to the headroom and to how fast memory has been disappearing.
+ * us near the mark (cgroup v1 usage thresholds, see cgevent.h; cgroup v2
+ * memory.events, see memevents.h), it does; otherwise, and as a safety net,
+ * the state is polled with an interval that adapts to the headroom and to how
+ * fast memory has been disappearing.
  */
 
 #include <stdint.h>
@@ -39,9 +40,3 @@ uint64_t watermark_interval_usec(uint64_t avail_kib, uint64_t mark_kib, uint64_t
  * memory.usage_in_bytes thresholds.  Returns 0 or -errno.
  */
 int watermark_threshold_open(int dirfd, uint64_t bytes, struct source **ret);
-
-/*
- * cgroup v2: wakes us when memory.events changes (memory.high or memory.max
- * was hit, OOM).  Returns 0 or -errno.
- */
-int watermark_events_open(int dirfd, struct source **ret);
