@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "watermark.h"
 
-#include <stdio.h>
-
-#include "cgevent.h"
 #include "sys.h"
 
 #define RATE_HALF_LIFE_USEC (5 * USEC_PER_SEC)
@@ -38,12 +35,4 @@ uint64_t watermark_interval_usec(uint64_t avail_kib, uint64_t mark_kib, uint64_t
 	if (usec < WATERMARK_MIN_INTERVAL_USEC)
 		usec = WATERMARK_MIN_INTERVAL_USEC;
 	return usec > max_usec ? max_usec : usec;
-}
-
-int watermark_threshold_open(int dirfd, uint64_t bytes, struct source **ret)
-{
-	char args[32];
-
-	snprintf(args, sizeof(args), "%llu", (unsigned long long)bytes);
-	return cg_event_source_open(dirfd, "memory.usage_in_bytes", args, 0, "threshold", ret);
 }

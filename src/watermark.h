@@ -11,8 +11,6 @@
 
 #include <stdint.h>
 
-#include "source.h"
-
 /* The allocation rate assumed at least (earlyoom assumes 6 GB/s too). */
 #define WATERMARK_MIN_RATE_KIB_S (6ULL * 1024 * 1024)
 #define WATERMARK_MIN_INTERVAL_USEC 10000ULL
@@ -34,9 +32,3 @@ uint64_t watermark_rate_update(struct watermark_rate *w, uint64_t avail_kib, uin
  */
 uint64_t watermark_interval_usec(uint64_t avail_kib, uint64_t mark_kib, uint64_t rate_kib_s,
 				 uint64_t max_usec);
-
-/*
- * cgroup v1: wakes us when usage crosses @bytes (either way), through
- * memory.usage_in_bytes thresholds.  Returns 0 or -errno.
- */
-int watermark_threshold_open(int dirfd, uint64_t bytes, struct source **ret);
