@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "decide.h"
 #include "parse.h"
 #include "sys.h"
 
@@ -46,7 +47,12 @@ static void cg_event_free(struct source *s)
 	free(e);
 }
 
-int cg_event_source_open(int dirfd, const char *file, const char *args, unsigned signal,
+/*
+ * Registers a notification: an eventfd is signalled per
+ * "<eventfd> <fd of @file> @args" written to @dirfd's cgroup.event_control.
+ * The source raises @signal on each event.  Returns 0 or -errno.
+ */
+static int cg_event_open(int dirfd, const char *file, const char *args, unsigned signal,
 			 const char *name, struct source **ret)
 {
 	struct cg_event_source *e = calloc(1, sizeof(*e));
@@ -83,4 +89,21 @@ int cg_event_source_open(int dirfd, const char *file, const char *args, unsigned
 fail:
 	cg_event_free(&e->base);
 	return r;
+}
+
+int cg_event_vmpressure_open(int dirfd, const char *level, const char *mode, struct source **ret)
+{
+	char args[64];
+	unsigned signal = strcmp(level, "critical") == 0 ? PRESSURE_VMPRESSURE_CRITICAL : 0;
+
+	snprintf(args, sizeof(args), "%s,%s", level, mode);
+	return cg_event_open(dirfd, "memory.pressure_level", args, signal, "vmpressure", ret);
+}
+
+int cg_event_threshold_open(int dirfd, uint64_t bytes, struct source **ret)
+{
+	char args[32];
+
+	snprintf(args, sizeof(args), "%llu", (unsigned long long)bytes);
+	return cg_event_open(dirfd, "memory.usage_in_bytes", args, 0, "threshold", ret);
 }

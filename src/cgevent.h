@@ -1,14 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* cgroup v1 eventfd notifications (cgroup.event_control) as a pressure source. */
+/*
+ * The cgroup v1 pressure sources, both eventfd notifications registered
+ * through cgroup.event_control: vmpressure (the kernel signals when reclaim
+ * in a memory cgroup becomes inefficient: "low", "medium", "critical") and
+ * usage thresholds (memory.usage_in_bytes crossing a value, either way).
+ */
+
+#include <stdint.h>
 
 #include "source.h"
 
 /*
- * Registers a cgroup v1 notification: an eventfd is signalled per
- * "<eventfd> <fd of @file> @args" written to @dirfd's cgroup.event_control.
- * The source raises @signal on each event.  Returns 0 or -errno.
+ * vmpressure: registers for @level ("critical") in @mode ("local": reclaim of
+ * this cgroup only, "hierarchy") on the v1 memory cgroup at @dirfd.  A
+ * "critical" event raises PRESSURE_VMPRESSURE_CRITICAL.  Returns 0 and stores
+ * the source in @ret, or -errno.
  */
-int cg_event_source_open(int dirfd, const char *file, const char *args, unsigned signal,
-			 const char *name, struct source **ret);
+int cg_event_vmpressure_open(int dirfd, const char *level, const char *mode, struct source **ret);
+
+/*
+ * Usage threshold: wakes us when usage of the v1 memory cgroup at @dirfd
+ * crosses @bytes (either way); each event re-checks memory (no signal).
+ * Returns 0 and stores the source in @ret, or -errno.
+ */
+int cg_event_threshold_open(int dirfd, uint64_t bytes, struct source **ret);

@@ -2,9 +2,9 @@
 #pragma once
 
 /*
- * The cgroup helpers, by concern: cgevent.h (cgroup v1 event_control
- * notifications) and freezer.h (thawing a frozen victim).  Kept so that
- * code including cgroup.h (the reaper) builds unchanged.
+ * The cgroup helpers, by concern: cgevent.h (the cgroup v1 pressure sources,
+ * vmpressure and usage thresholds) and freezer.h (thawing a frozen victim).
+ * Kept so that code including cgroup.h (the reaper) builds unchanged.
  */
 
 #include "cgevent.h"

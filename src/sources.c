@@ -7,11 +7,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "cgevent.h"
 #include "log.h"
+#include "memevents.h"
 #include "psi.h"
 #include "source.h"
-#include "vmpressure.h"
-#include "watermark.h"
 
 #define MAX_SOURCES 6
 
@@ -154,7 +154,7 @@ void sources_rearm_thresholds(struct sources *s, const struct decide_params *p,
 
 		if (marks[i] == 0 || marks[i] >= limit)
 			continue;
-		r = watermark_threshold_open(domain_dirfd(s->domain), limit - marks[i], &src);
+		r = cg_event_threshold_open(domain_dirfd(s->domain), limit - marks[i], &src);
 		if (r == 0)
 			r = add_source(s, src);
 		if (r < 0) {
@@ -207,7 +207,7 @@ void sources_open_all(struct sources *s, const struct config *cfg, const struct 
 	sources_open_psi(s, cfg, psi, sizeof(psi));
 	switch (domain_kind(s->domain)) {
 	case DOMAIN_CGROUP_V1:
-		r = vmpressure_source_open(domain_dirfd(s->domain), "critical", "local", &src);
+		r = cg_event_vmpressure_open(domain_dirfd(s->domain), "critical", "local", &src);
 		if (r == 0)
 			r = add_source(s, src);
 		if (r < 0)
@@ -215,7 +215,7 @@ void sources_open_all(struct sources *s, const struct config *cfg, const struct 
 		sources_rearm_thresholds(s, p, m);
 		break;
 	case DOMAIN_CGROUP_V2:
-		r = watermark_events_open(domain_dirfd(s->domain), &src);
+		r = memevents_source_open(domain_dirfd(s->domain), &src);
 		if (r == 0)
 			r = add_source(s, src);
 		if (r < 0)

@@ -1,13 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "watermark.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/epoll.h>
-
-#include "cgevent.h"
 #include "sys.h"
 
 #define RATE_HALF_LIFE_USEC (5 * USEC_PER_SEC)
@@ -42,64 +35,4 @@ uint64_t watermark_interval_usec(uint64_t avail_kib, uint64_t mark_kib, uint64_t
 	if (usec < WATERMARK_MIN_INTERVAL_USEC)
 		usec = WATERMARK_MIN_INTERVAL_USEC;
 	return usec > max_usec ? max_usec : usec;
-}
-
-int watermark_threshold_open(int dirfd, uint64_t bytes, struct source **ret)
-{
-	char args[32];
-
-	snprintf(args, sizeof(args), "%llu", (unsigned long long)bytes);
-	return cg_event_source_open(dirfd, "memory.usage_in_bytes", args, 0, "threshold", ret);
-}
-
-struct events_source {
-	struct source base;
-	int fd;
-};
-
-static int events_fd(const struct source *s)
-{
-	return ((const struct events_source *)s)->fd;
-}
-
-/* Reading the file re-arms the notification (kernfs tracks what each open file has seen). */
-static int events_read(struct source *s)
-{
-	char buf[512];
-	ssize_t n = pread_str(((struct events_source *)s)->fd, buf, sizeof(buf));
-
-	return n < 0 && n != -EOVERFLOW ? (int)n : 1;
-}
-
-static void events_free(struct source *s)
-{
-	safe_close(((struct events_source *)s)->fd);
-	free(s);
-}
-
-static const struct source_ops events_ops = {
-	.name = "memory.events",
-	.poll_events = EPOLLPRI,
-	.fd = events_fd,
-	.read_event = events_read,
-	.free = events_free,
-};
-
-int watermark_events_open(int dirfd, struct source **ret)
-{
-	struct events_source *e = calloc(1, sizeof(*e));
-	char buf[512];
-
-	if (!e)
-		return -ENOMEM;
-	e->base = (struct source){.ops = &events_ops, .signal = 0};
-	e->fd = open_at(dirfd, "memory.events", O_RDONLY);
-	if (e->fd < 0) {
-		int r = e->fd;
-		free(e);
-		return r;
-	}
-	(void)pread_str(e->fd, buf, sizeof(buf));
-	*ret = &e->base;
-	return 0;
 }

@@ -3,14 +3,13 @@
 
 /*
  * Watermarks: available memory against --mem-min.  Where the kernel can wake
- * us near the mark (cgroup v1 usage thresholds, cgroup v2 memory.events), it
- * does; otherwise, and as a safety net, the state is polled with an interval
- * that adapts to the headroom and to how fast memory has been disappearing.
+ * us near the mark (cgroup v1 usage thresholds, see cgevent.h; cgroup v2
+ * memory.events, see memevents.h), it does; otherwise, and as a safety net,
+ * the state is polled with an interval that adapts to the headroom and to how
+ * fast memory has been disappearing.
  */
 
 #include <stdint.h>
-
-#include "source.h"
 
 /* The allocation rate assumed at least (earlyoom assumes 6 GB/s too). */
 #define WATERMARK_MIN_RATE_KIB_S (6ULL * 1024 * 1024)
@@ -33,15 +32,3 @@ uint64_t watermark_rate_update(struct watermark_rate *w, uint64_t avail_kib, uin
  */
 uint64_t watermark_interval_usec(uint64_t avail_kib, uint64_t mark_kib, uint64_t rate_kib_s,
 				 uint64_t max_usec);
-
-/*
- * cgroup v1: wakes us when usage crosses @bytes (either way), through
- * memory.usage_in_bytes thresholds.  Returns 0 or -errno.
- */
-int watermark_threshold_open(int dirfd, uint64_t bytes, struct source **ret);
-
-/*
- * cgroup v2: wakes us when memory.events changes (memory.high or memory.max
- * was hit, OOM).  Returns 0 or -errno.
- */
-int watermark_events_open(int dirfd, struct source **ret);
