@@ -59,9 +59,9 @@ static void keep_fixed(struct config *fresh, struct config *old)
 }
 
 /*
- * Makes room for matching @fresh's name rules in the loop's table, and
+ * Makes room for matching @fresh's name rules in the loop's scratch, and
  * compiles the watchdog's copy of them into @ret_rules (room made in its
- * table too): nothing is handed over yet, so a failure leaves the old rules
+ * scratch too): nothing is handed over yet, so a failure leaves the old rules
  * working everywhere.  Returns 0 or -errno (@ret_rules then empty).
  */
 static int prepare_rules(const struct reload_target *t, const struct config *fresh,
@@ -70,7 +70,7 @@ static int prepare_rules(const struct reload_target *t, const struct config *fre
 	int r;
 
 	*ret_rules = (struct policy_rules){0};
-	if ((r = proctab_reserve_rules(round_proctab(t->round), &fresh->rules)) < 0 || !t->watchdog)
+	if ((r = round_reserve_rules(t->round, &fresh->rules)) < 0 || !t->watchdog)
 		return r;
 	if ((r = policy_rules_copy(&fresh->rules, ret_rules)) < 0)
 		return r;
