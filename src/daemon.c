@@ -12,7 +12,21 @@
 #include <unistd.h>
 
 #include "config-version.h"
-#include "daemon-private.h"
+#include "ctl.h"
+#include "ctl_answer.h"
+#include "decide.h"
+#include "domain.h"
+#include "freezer.h"
+#include "killer.h"
+#include "lmkd.h"
+#include "loop.h"
+#include "metrics.h"
+#include "procfs.h"
+#include "proctab.h"
+#include "reaper.h"
+#include "reload.h"
+#include "respawn.h"
+#include "watchdog.h"
 #include "log.h"
 #include "notify.h"
 #include "selfprotect.h"
@@ -24,6 +38,37 @@
 #define KILLER_CAPACITY      64
 #define INITIAL_CAPACITY     1024
 #define LMKD_MAX_RECORDS     1024
+
+struct daemon {
+	struct config cfg; /* owned; replaced whole by a reload */
+	struct loop *loop;
+	struct domain *domain;
+	struct round *round;
+	struct metrics *metrics;
+	struct reaper *reaper;
+	struct killer *killer;
+	struct events *events_opened; /* until the report takes it */
+	struct report *report;        /* where every finished kill goes */
+	struct ctl *ctl;
+	struct lmkd *lmkd;
+	struct watchdog *watchdog; /* NULL: --watchdog 0 */
+	struct cgroup_roots roots;
+	int proc_fd;
+	pid_t self;
+	struct procfs_scope scope; /* where prio requests (both endpoints) may act */
+	uint64_t start_usec;
+
+	struct sources *sources;
+	int sig_fd;
+	struct loop_watch sig_watch;
+
+	struct decide_params params;
+	struct respawn respawn;
+
+	/* What the control replies and a reload work on (wire_handles()). */
+	struct ctl_answer answer;
+	struct reload_target reload;
+};
 
 static void on_victim_done(void *ctx, uint64_t freed_kib)
 {
@@ -115,7 +160,7 @@ static void on_signal(void *ctx, uint32_t events)
 		if (si.ssi_signo == SIGHUP) {
 			char err[256];
 
-			daemon_reload(d, err, sizeof(err));
+			reload_run(&d->reload, err, sizeof(err));
 			continue;
 		}
 		log_info("exiting on %s", sigabbrev_np((int)si.ssi_signo));
@@ -187,7 +232,7 @@ static int setup_endpoints(struct daemon *d, bool *ret_usage)
 		log_warn_errno(r, "cannot find %s in the cgroup mounts; every prio request will "
 			       "be refused", cfg->scope);
 	if (cfg->control_path) {
-		r = ctl_new(cfg->control_path, cfg->control_mode, d->loop, daemon_answer, d,
+		r = ctl_new(cfg->control_path, cfg->control_mode, d->loop, ctl_answer, &d->answer,
 			    &d->ctl);
 		if (r < 0 && !cfg->control_is_default)
 			return usage_error(ret_usage, "control", cfg->control_path, listen_error(r));
@@ -199,26 +244,12 @@ static int setup_endpoints(struct daemon *d, bool *ret_usage)
 					 .max_records = LMKD_MAX_RECORDS, .proc_fd = d->proc_fd,
 					 .scope = &d->scope, .self = d->self};
 
-		r = lmkd_new(&lc, d->loop, &daemon_lmkd_ops, d, &d->lmkd);
+		r = lmkd_new(&lc, d->loop, &ctl_answer_lmkd_ops, &d->answer, &d->lmkd);
 		if (r < 0)
 			return usage_error(ret_usage, "lmkd-socket", cfg->lmkd_path, listen_error(r));
 	}
 	report_set_endpoints(d->report, d->ctl, d->lmkd);
 	return 0;
-}
-
-void daemon_apply_params(struct daemon *d)
-{
-	const struct config *cfg = &d->cfg;
-
-	d->params.mem_min = cfg->mem_min;
-	d->params.swap_min = cfg->swap_min;
-	d->params.target_kib = cfg->target_kib;
-	d->params.min_adj = cfg->min_adj;
-	d->params.psi_some_min_adj = cfg->min_adj > 200 ? cfg->min_adj : 200;
-	if (d->watchdog)
-		watchdog_set_params(d->watchdog, &d->params, cfg->dry_run ? 0 : cfg->max_victims,
-				    cfg->kill_timeout_ms, !cfg->no_reap);
 }
 
 /* The watchdog thread, with tables of its own as large as the loop's. */
@@ -333,6 +364,49 @@ static int start_killing(struct daemon *d)
 	return 0;
 }
 
+static int on_reload(void *ctx, char *err, size_t err_len)
+{
+	struct daemon *d = ctx;
+
+	return reload_run(&d->reload, err, err_len);
+}
+
+/*
+ * The handles the control replies and a reload work on.  Filled in once
+ * everything is built: requests and signals are served only once the loop
+ * runs.
+ */
+static void wire_handles(struct daemon *d)
+{
+	d->answer = (struct ctl_answer){
+		.cfg = &d->cfg,
+		.params = &d->params,
+		.domain = d->domain,
+		.round = d->round,
+		.killer = d->killer,
+		.metrics = d->metrics,
+		.report = d->report,
+		.lmkd = d->lmkd,
+		.proc_fd = d->proc_fd,
+		.scope = &d->scope,
+		.self = d->self,
+		.start_usec = d->start_usec,
+		.reload = on_reload,
+		.reload_ctx = d,
+	};
+	d->reload = (struct reload_target){
+		.cfg = &d->cfg,
+		.params = &d->params,
+		.domain = d->domain,
+		.round = d->round,
+		.report = d->report,
+		.killer = d->killer,
+		.reaper = d->reaper,
+		.sources = d->sources,
+		.watchdog = d->watchdog,
+	};
+}
+
 int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 {
 	struct daemon *d = calloc(1, sizeof(*d));
@@ -367,7 +441,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 		r = usage_error(ret_usage, "events", d->cfg.events_path, strerror(-r));
 		goto fail;
 	}
-	daemon_apply_params(d);
+	reload_apply_params(&d->cfg, &d->params, NULL);
 	if ((r = domain_read(d->domain, &m)) < 0) {
 		log_error_errno(r, "cannot read the memory state of %s", domain_name(d->domain));
 		goto fail;
@@ -392,6 +466,7 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	log_start(d, &m);
 	sources_open_all(d->sources, &d->cfg, &d->params, &m);
 	selfprotect_lock(d->proc_fd, !d->cfg.no_mlock);
+	wire_handles(d);
 	*ret = d;
 	return 0;
 fail:

@@ -81,6 +81,34 @@ int policy_apply_rules(const struct policy_rules *rules, struct match_scratch *s
 	return 0;
 }
 
+int policy_scan_floor(const struct policy_rules *rules, int min_adj)
+{
+	int floor = min_adj;
+
+	if (rules && rules->n_prefer > 0)
+		floor -= ADJ_PREFER_SHIFT;
+	return floor > ADJ_MIN ? floor : ADJ_MIN + 1;
+}
+
+size_t policy_prepare(const struct policy_rules *rules, struct match_scratch *scratch,
+		      int min_adj, struct candidate *cands, size_t n)
+{
+	bool named = rules && !policy_rules_empty(rules);
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct candidate c = cands[i];
+
+		/* -ENOBUFS cannot happen once the scratch is reserved for @rules. */
+		if (named && policy_apply_rules(rules, scratch, &c) < 0)
+			continue;
+		if (c.eff_adj < min_adj)
+			continue;
+		cands[kept++] = c;
+	}
+	return kept;
+}
+
 /* Returns the largest matcher_states() of @ms. */
 static size_t max_states(struct matcher *const *ms, size_t n, size_t states)
 {

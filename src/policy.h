@@ -97,6 +97,27 @@ bool policy_rules_empty(const struct policy_rules *rules);
 int policy_apply_rules(const struct policy_rules *rules, struct match_scratch *scratch,
 		       struct candidate *c);
 
+/*
+ * Returns the lowest adj as read that may still reach @min_adj once @rules
+ * (NULL: none) have shifted it: @min_adj less the --prefer shift when there
+ * are --prefer patterns, never below -999.  A scan may leave out every
+ * process below it without reading its name.
+ */
+int policy_scan_floor(const struct policy_rules *rules, int min_adj);
+
+/*
+ * Prepares a raw scan for policy_select(): applies @rules (NULL or empty:
+ * none; see policy_apply_rules()) to @cands[0..@n), each with its comm read
+ * when there are rules, then drops the candidates whose effective adj is
+ * below @min_adj, keeping the others in their order at the front of @cands.
+ * Matches with the calling thread's @scratch (room for
+ * policy_rules_states(@rules)); a candidate it has no room for is dropped
+ * too, as a scan would never have seen it.  Never allocates.  Returns the
+ * number of candidates kept.
+ */
+size_t policy_prepare(const struct policy_rules *rules, struct match_scratch *scratch,
+		      int min_adj, struct candidate *cands, size_t n);
+
 /* Returns the scratch states matching @rules needs (see match_scratch_reserve()). */
 size_t policy_rules_states(const struct policy_rules *rules);
 

@@ -70,13 +70,12 @@ struct proctab {
 	int proc_fd;
 	int scope_fd;
 	pid_t self;
-	const struct policy_rules *rules;
-	struct match_scratch *scratch; /* this table's, for matching the rules */
 	struct candidate *cands;
 	size_t capacity;
 	size_t n;
 	size_t seen;
-	int min_adj;
+	int min_adj;  /* the scan's floor on the adj as read */
+	bool names;   /* the scan reads each candidate's name */
 	bool overflowed;
 	struct cg_frame *frames; /* the walk's stack: frames[0] is the scope */
 	size_t depth;            /* frames allocated */
@@ -99,7 +98,6 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 		return -ENOMEM;
 	pt->scope_fd = cfg->scope_dirfd;
 	pt->self = cfg->self;
-	pt->rules = cfg->rules;
 	pt->capacity = cfg->capacity ? cfg->capacity : 1;
 	pt->depth = cfg->cg_depth ? cfg->cg_depth : CG_DEPTH_DEFAULT;
 	if (pt->depth > CG_DEPTH_MAX)
@@ -116,8 +114,7 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	pt->status = malloc(STATUS_BUF);
 	pt->procs = malloc(PROCS_BUF);
 	pt->frames = calloc(pt->depth, sizeof(*pt->frames));
-	r = match_scratch_new(pt->rules ? policy_rules_states(pt->rules) : 0, &pt->scratch);
-	if (r < 0 || !pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs ||
+	if (!pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs ||
 	    !pt->frames) {
 		proctab_free(pt);
 		return -ENOMEM;
@@ -146,13 +143,7 @@ void proctab_free(struct proctab *pt)
 	free(pt->status);
 	free(pt->procs);
 	free(pt->frames);
-	match_scratch_free(pt->scratch);
 	free(pt);
-}
-
-int proctab_reserve_rules(struct proctab *pt, const struct policy_rules *rules)
-{
-	return match_scratch_reserve(&pt->scratch, policy_rules_states(rules));
 }
 
 bool proctab_overflowed(const struct proctab *pt)
@@ -269,15 +260,11 @@ static void consider(struct proctab *pt, pid_t pid)
 	buf[strcspn(buf, "\n")] = '\0';
 	if (parse_int_range(buf, ADJ_MIN, ADJ_MAX, &adj) < 0 || adj == ADJ_MIN)
 		return;
+	/* The cheap part of the policy's filter, before any name is read (policy_scan_floor()). */
+	if (adj < pt->min_adj)
+		return;
 	c = (struct candidate){.pid = pid, .adj = (int16_t)adj, .eff_adj = (int16_t)adj};
-	if (pt->rules && !policy_rules_empty(pt->rules)) {
-		if (read_comm(pt, &c) < 0)
-			return;
-		/* -ENOBUFS cannot happen: the scratch is reserved for the rules it points at. */
-		if (policy_apply_rules(pt->rules, pt->scratch, &c) < 0)
-			return;
-	}
-	if (c.eff_adj < pt->min_adj)
+	if (pt->names && read_comm(pt, &c) < 0)
 		return;
 	if (pt->n >= pt->capacity) {
 		pt->overflowed = true;
@@ -473,7 +460,7 @@ static int scan_cgroup_tree(struct proctab *pt)
 	return 0;
 }
 
-int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands)
+int proctab_scan(struct proctab *pt, int min_adj, bool names, struct candidate **ret_cands)
 {
 	int r;
 
@@ -483,6 +470,7 @@ int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands)
 	pt->unwalked = 0;
 	pt->too_deep = false;
 	pt->min_adj = min_adj;
+	pt->names = names;
 	if (pt->scope_fd < 0)
 		r = scan_proc(pt);
 	else
@@ -495,7 +483,7 @@ int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands)
 
 static int load_candidate(struct proctab *pt, struct candidate *c);
 
-/* Fills @c's loaded fields from @from (the scan's adj, eff_adj and rules' comm stay). */
+/* Fills @c's loaded fields from @from (the scan's adj, the policy's eff_adj and comm stay). */
 static void copy_loaded(struct candidate *c, const struct candidate *from)
 {
 	c->start_time = from->start_time;

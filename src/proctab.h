@@ -4,8 +4,9 @@
 /*
  * The process table: a snapshot of the processes in scope, taken when a round
  * of kills starts.  A scan reads only each process's oom_score_adj (and its
- * name when --prefer/--avoid/--ignore need it); proctab_load() reads the rest
- * for the candidates the policy reaches.  The table and every read buffer are
+ * name when asked, for --prefer/--avoid/--ignore), raw: the name rules and
+ * the effective adj are the policy's (policy_prepare()).  proctab_load()
+ * reads the rest for the candidates the policy reaches.  The table and every read buffer are
  * allocated once; /proc is walked with getdents64 from a directory fd held
  * open, and the cgroup scope from its directory fd.
  */
@@ -22,11 +23,6 @@ struct proctab_config {
 	const char *proc_root;           /* "/proc" or a fixture tree */
 	int scope_dirfd;                 /* -1: every process; else a cgroup directory (not owned) */
 	pid_t self;                      /* never a candidate */
-	/*
-	 * May be NULL.  Read while scanning: it must stay valid, and change only
-	 * when no scan runs, after proctab_reserve_rules() for its new patterns.
-	 */
-	const struct policy_rules *rules;
 	size_t capacity;                 /* candidates kept per scan */
 	size_t cg_depth;                 /* cgroup levels walked below the scope; 0: 64 */
 };
@@ -37,25 +33,16 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret);
 void proctab_free(struct proctab *pt);
 
 /*
- * Makes the table's matching scratch large enough for @rules, before the
- * rules it points at become @rules (allocates: call it off the kill path,
- * while no scan of this table runs).  The scratch is the table's own, so
- * tables on different threads may share one rules object.  Returns 0 or
- * -ENOMEM (the scratch is then unchanged).
- */
-int proctab_reserve_rules(struct proctab *pt, const struct policy_rules *rules);
-
-/*
  * Scans the scope: every process except pid 1, @self and adj -1000, whose
- * effective adj is at least @min_adj, becomes a candidate with pid, adj,
- * eff_adj (and comm when rules are set).  Returns the number of candidates
+ * adj as read is at least @min_adj, becomes a candidate with pid, adj,
+ * eff_adj = adj (and comm when @names).  Returns the number of candidates
  * and stores the table in @ret_cands, or -errno.  Processes that vanish
  * while being read are left out.  When the scope holds more candidates than
  * the capacity, the rest are left out and proctab_overflowed() says so;
  * cgroups below the scope that could not be walked are counted, never
  * skipped silently: proctab_unwalked().
  */
-int proctab_scan(struct proctab *pt, int min_adj, struct candidate **ret_cands);
+int proctab_scan(struct proctab *pt, int min_adj, bool names, struct candidate **ret_cands);
 
 /* Returns true when the last scan found more candidates than fit. */
 bool proctab_overflowed(const struct proctab *pt);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Reloading the settings (SIGHUP, "reload", LMK_UPDATE_PROPS) while victims may be dying. */
+#include "reload.h"
+
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon-private.h"
 #include "log.h"
 #include "notify.h"
 #include "sys.h"
@@ -58,22 +59,22 @@ static void keep_fixed(struct config *fresh, struct config *old)
 }
 
 /*
- * Makes room for matching @fresh's name rules in the loop's table, and
+ * Makes room for matching @fresh's name rules in the loop's scratch, and
  * compiles the watchdog's copy of them into @ret_rules (room made in its
- * table too): nothing is handed over yet, so a failure leaves the old rules
+ * scratch too): nothing is handed over yet, so a failure leaves the old rules
  * working everywhere.  Returns 0 or -errno (@ret_rules then empty).
  */
-static int prepare_rules(struct daemon *d, const struct config *fresh,
+static int prepare_rules(const struct reload_target *t, const struct config *fresh,
 			 struct policy_rules *ret_rules)
 {
 	int r;
 
 	*ret_rules = (struct policy_rules){0};
-	if ((r = proctab_reserve_rules(round_proctab(d->round), &fresh->rules)) < 0 || !d->watchdog)
+	if ((r = round_reserve_rules(t->round, &fresh->rules)) < 0 || !t->watchdog)
 		return r;
 	if ((r = policy_rules_copy(&fresh->rules, ret_rules)) < 0)
 		return r;
-	if ((r = watchdog_reserve_rules(d->watchdog, ret_rules)) < 0)
+	if ((r = watchdog_reserve_rules(t->watchdog, ret_rules)) < 0)
 		policy_rules_free(ret_rules);
 	return r;
 }
@@ -82,28 +83,28 @@ static int prepare_rules(struct daemon *d, const struct config *fresh,
  * Opens a changed events file, resizes the victim list and prepares the name
  * rules (prepare_rules()). Returns 0 or -errno with @err.
  */
-static int prepare(struct daemon *d, const struct config *fresh, struct events **ret_events,
-		   uint32_t **ret_victims, struct policy_rules *ret_rules, char *err,
-		   size_t err_len)
+static int prepare(const struct reload_target *t, const struct config *fresh,
+		   struct events **ret_events, uint32_t **ret_victims,
+		   struct policy_rules *ret_rules, char *err, size_t err_len)
 {
 	int r;
 
 	*ret_events = NULL;
 	*ret_victims = NULL;
 	*ret_rules = (struct policy_rules){0};
-	if (!same_string(fresh->events_path, d->cfg.events_path) && fresh->events_path &&
+	if (!same_string(fresh->events_path, t->cfg->events_path) && fresh->events_path &&
 	    (r = events_open(fresh->events_path, ret_events)) < 0) {
 		snprintf(err, err_len, "events: cannot open '%s': %s", fresh->events_path,
 			 strerror(-r));
 		return r;
 	}
-	if (fresh->max_victims != d->cfg.max_victims &&
+	if (fresh->max_victims != t->cfg->max_victims &&
 	    !(*ret_victims = calloc(fresh->max_victims, sizeof(**ret_victims)))) {
 		events_free(*ret_events);
 		snprintf(err, err_len, "out of memory");
 		return -ENOMEM;
 	}
-	if ((r = prepare_rules(d, fresh, ret_rules)) < 0) {
+	if ((r = prepare_rules(t, fresh, ret_rules)) < 0) {
 		free(*ret_victims);
 		events_free(*ret_events);
 		*ret_victims = NULL;
@@ -111,7 +112,7 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 		snprintf(err, err_len, "name rules: %s", strerror(-r));
 		return r;
 	}
-	if ((r = report_configure(d->report, fresh)) < 0) {
+	if ((r = report_configure(t->report, fresh)) < 0) {
 		policy_rules_free(ret_rules);
 		free(*ret_victims);
 		events_free(*ret_events);
@@ -123,7 +124,20 @@ static int prepare(struct daemon *d, const struct config *fresh, struct events *
 	return 0;
 }
 
-int daemon_reload(struct daemon *d, char *err, size_t err_len)
+void reload_apply_params(const struct config *cfg, struct decide_params *params,
+			 struct watchdog *watchdog)
+{
+	params->mem_min = cfg->mem_min;
+	params->swap_min = cfg->swap_min;
+	params->target_kib = cfg->target_kib;
+	params->min_adj = cfg->min_adj;
+	params->psi_some_min_adj = cfg->min_adj > 200 ? cfg->min_adj : 200;
+	if (watchdog)
+		watchdog_set_params(watchdog, params, cfg->dry_run ? 0 : cfg->max_victims,
+				    cfg->kill_timeout_ms, !cfg->no_reap);
+}
+
+int reload_run(const struct reload_target *t, char *err, size_t err_len)
 {
 	struct config fresh, old;
 	struct policy_rules watchdog_rules;
@@ -134,53 +148,53 @@ int daemon_reload(struct daemon *d, char *err, size_t err_len)
 	int r;
 
 	notify_send("RELOADING=1\nSTATUS=Reloading the settings");
-	if ((r = config_reload(&d->cfg, &fresh, err, err_len)) < 0 ||
-	    (r = prepare(d, &fresh, &events, &victims, &watchdog_rules, err, err_len)) < 0) {
+	if ((r = config_reload(t->cfg, &fresh, err, err_len)) < 0 ||
+	    (r = prepare(t, &fresh, &events, &victims, &watchdog_rules, err, err_len)) < 0) {
 		log_warn("reload failed, keeping the old settings: %s", err);
 		notify_send("READY=1\nSTATUS=Reload failed, old settings kept: %s", err);
 		/* Safe either way: a failed config_reload() leaves @fresh empty. */
 		config_free(&fresh);
 		return r;
 	}
-	keep_fixed(&fresh, &d->cfg);
-	if (!same_string(fresh.events_path, d->cfg.events_path)) {
-		report_set_events(d->report, events);
+	keep_fixed(&fresh, t->cfg);
+	if (!same_string(fresh.events_path, t->cfg->events_path)) {
+		report_set_events(t->report, events);
 	}
 	if (victims)
-		round_set_victims(d->round, victims);
-	psi_changed = fresh.psi_some_ms != d->cfg.psi_some_ms ||
-		      fresh.psi_full_ms != d->cfg.psi_full_ms ||
-		      fresh.psi_window_ms != d->cfg.psi_window_ms;
+		round_set_victims(t->round, victims);
+	psi_changed = fresh.psi_some_ms != t->cfg->psi_some_ms ||
+		      fresh.psi_full_ms != t->cfg->psi_full_ms ||
+		      fresh.psi_window_ms != t->cfg->psi_window_ms;
 
 	/*
-	 * Swap in place: the loop's process table points at d->cfg.rules (and has
+	 * Swap in place: the loop's process table points at the config's rules (and has
 	 * room for the new ones).  The watchdog never reads them: it gets its own
 	 * copy, handed over while it is not scanning.
 	 */
-	old = d->cfg;
-	d->cfg = fresh;
+	old = *t->cfg;
+	*t->cfg = fresh;
 	config_free(&old);
-	if (d->watchdog && watchdog_set_rules(d->watchdog, &watchdog_rules) < 0) {
+	if (t->watchdog && watchdog_set_rules(t->watchdog, &watchdog_rules) < 0) {
 		log_warn("reload: out of memory; the watchdog keeps the old name rules");
 		policy_rules_free(&watchdog_rules);
 	}
 
-	daemon_apply_params(d);
-	killer_set_config(d->killer, d->cfg.kill_timeout_ms, d->cfg.dry_run);
-	reaper_set_reap(d->reaper, !d->cfg.no_reap);
-	log_set_level(d->cfg.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	reload_apply_params(t->cfg, t->params, t->watchdog);
+	killer_set_config(t->killer, t->cfg->kill_timeout_ms, t->cfg->dry_run);
+	reaper_set_reap(t->reaper, !t->cfg->no_reap);
+	log_set_level(t->cfg->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (psi_changed) {
-		sources_remove(d->sources, "psi");
-		sources_open_psi(d->sources, &d->cfg, psi, sizeof(psi));
+		sources_remove(t->sources, "psi");
+		sources_open_psi(t->sources, t->cfg, psi, sizeof(psi));
 		log_info("reload: psi now %s", psi[0] ? psi : "off");
 	}
 	/* --mem-min may have moved: re-register the usage thresholds at the next look. */
-	sources_invalidate_thresholds(d->sources);
-	log_info("reloaded the settings%s%s", d->cfg.config_path ? " from " : "",
-		 d->cfg.config_path ? d->cfg.config_path : "");
-	report_reschedule_metrics(d->report);
+	sources_invalidate_thresholds(t->sources);
+	log_info("reloaded the settings%s%s", t->cfg->config_path ? " from " : "",
+		 t->cfg->config_path ? t->cfg->config_path : "");
+	report_reschedule_metrics(t->report);
 	notify_send("READY=1\nSTATUS=Watching %s; %llu kills; settings reloaded",
-		    domain_name(d->domain), (unsigned long long)report_kills(d->report));
-	round_evaluate(d->round, 0);
+		    domain_name(t->domain), (unsigned long long)report_kills(t->report));
+	round_evaluate(t->round, 0);
 	return 0;
 }

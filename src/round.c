@@ -42,6 +42,8 @@ struct round {
 	int loadavg_fd; /* /proc/loadavg: its last field is the newest pid */
 
 	struct proctab *pt;
+	/* The loop's, for matching the config's name rules (round_reserve_rules()). */
+	struct match_scratch *scratch;
 	struct policy_work *work;
 	uint32_t *victims; /* cfg->max_victims */
 	uint32_t *rank;    /* proctab capacity, for the preview */
@@ -186,6 +188,22 @@ static void note_unwalked(struct round *r)
 			 depth);
 }
 
+/*
+ * Scans the scope and prepares the table for the policy: the config's name
+ * rules applied, candidates below @min_adj dropped.  Returns the number of
+ * candidates, or -errno.
+ */
+static int scan(struct round *r, int min_adj, struct candidate **ret)
+{
+	const struct policy_rules *rules = &r->cfg->rules;
+	int n = proctab_scan(r->pt, policy_scan_floor(rules, min_adj), !policy_rules_empty(rules),
+			     ret);
+
+	if (n < 0)
+		return n;
+	return (int)policy_prepare(rules, r->scratch, min_adj, *ret, (size_t)n);
+}
+
 /* Builds the scan tables, sized so a scan of the scope fits with room to spare. */
 static int setup_tables(struct round *r, const struct round_config *rc)
 {
@@ -193,8 +211,6 @@ static int setup_tables(struct round *r, const struct round_config *rc)
 		.proc_root = rc->cfg->proc_root,
 		.scope_dirfd = domain_dirfd(rc->domain),
 		.self = rc->self,
-		/* The config is replaced in place on reload, so this pointer stays valid. */
-		.rules = &rc->cfg->rules,
 		.capacity = rc->initial_capacity,
 	};
 	struct candidate *cands;
@@ -203,9 +219,12 @@ static int setup_tables(struct round *r, const struct round_config *rc)
 	e = proctab_new(&pc, &r->pt);
 	if (e < 0)
 		return e;
+	/* The config is replaced in place on reload, so its rules stay where they are. */
+	if ((e = match_scratch_new(policy_rules_states(&rc->cfg->rules), &r->scratch)) < 0)
+		return e;
 	/* A first scan warms the table; grow until the scope fits twice over, at any depth. */
 	for (;;) {
-		if ((e = proctab_scan(r->pt, ADJ_MIN + 1, &cands)) < 0)
+		if ((e = scan(r, ADJ_MIN + 1, &cands)) < 0)
 			return e;
 		if (proctab_too_deep(r->pt) && proctab_grow_depth(r->pt) == 0)
 			continue;
@@ -266,6 +285,7 @@ void round_free(struct round *r)
 	loop_timer_disarm(r->loop, &r->poll_timer);
 	loop_timer_disarm(r->loop, &r->death_timer);
 	proctab_free(r->pt);
+	match_scratch_free(r->scratch);
 	policy_work_free(r->work);
 	free(r->victims);
 	free(r->rank);
@@ -282,6 +302,11 @@ void round_set_killer(struct round *r, const struct round_killer *ops, void *ctx
 void round_set_sources(struct round *r, struct sources *s)
 {
 	r->sources = s;
+}
+
+int round_reserve_rules(struct round *r, const struct policy_rules *rules)
+{
+	return match_scratch_reserve(&r->scratch, policy_rules_states(rules));
 }
 
 struct proctab *round_proctab(struct round *r)
@@ -413,7 +438,7 @@ static int select_victims(struct round *r, const struct decision *dec, struct ca
 		.self = r->self,
 		.refine = refine_candidate,
 	};
-	int n = proctab_scan(r->pt, dec->min_adj, ret);
+	int n = scan(r, dec->min_adj, ret);
 
 	if (n < 0)
 		return n;
@@ -593,7 +618,7 @@ int round_preview(struct round *r, size_t limit, struct round_preview *ret)
 	if ((e = domain_read(r->domain, &m)) < 0)
 		return e;
 	round_now(r, &m, &dec);
-	n = proctab_scan(r->pt, ADJ_MIN + 1, &cands);
+	n = scan(r, ADJ_MIN + 1, &cands);
 	if (n < 0)
 		return n;
 	/* Load whole buckets, from the top, until @limit rows are known: not every process. */

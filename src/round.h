@@ -72,6 +72,13 @@ void round_set_sources(struct round *r, struct sources *s);
 /* Returns the process table (the killer verifies victims against it). */
 struct proctab *round_proctab(struct round *r);
 
+/*
+ * Makes the loop's matching scratch large enough for @rules, before the
+ * config's rules become @rules (allocates: call it from the loop, off the
+ * kill path).  Returns 0 or -ENOMEM (the scratch is then unchanged).
+ */
+int round_reserve_rules(struct round *r, const struct policy_rules *rules);
+
 /* Replaces the victim list with @victims (cfg->max_victims entries, owned from here on). */
 void round_set_victims(struct round *r, uint32_t *victims);
 

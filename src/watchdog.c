@@ -49,12 +49,14 @@ struct watchdog {
 	int efd; /* readable while kept_n > 0 */
 
 	/*
-	 * The watchdog's own copy of the name rules, and its table that matches
-	 * them: the thread holds rules_lock while it scans, a reload while it
-	 * hands over new rules, so the loop never frees rules under a scan.
+	 * The watchdog's own copy of the name rules, and its scratch that matches
+	 * them: the thread holds rules_lock while it scans and prepares, a reload
+	 * while it hands over new rules, so the loop never frees rules under a
+	 * scan.
 	 */
 	pthread_mutex_t rules_lock;
 	struct policy_rules rules;
+	struct match_scratch *scratch;
 
 	/* The thread only (and watchdog_set_rules(), under rules_lock). */
 	struct domain *domain;
@@ -282,7 +284,10 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 		return;
 	scan_start = now_usec();
 	pthread_mutex_lock(&w->rules_lock);
-	n = proctab_scan(w->pt, dec.min_adj, &cands);
+	n = proctab_scan(w->pt, policy_scan_floor(&w->rules, dec.min_adj),
+			 !policy_rules_empty(&w->rules), &cands);
+	if (n >= 0)
+		n = (int)policy_prepare(&w->rules, w->scratch, dec.min_adj, cands, (size_t)n);
 	pthread_mutex_unlock(&w->rules_lock);
 	if (n < 0) {
 		log_warn_errno(n, "watchdog: cannot scan processes");
@@ -408,11 +413,11 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		.proc_root = cfg->proc_root,
 		.scope_dirfd = domain_dirfd(w->domain),
 		.self = cfg->self,
-		.rules = &w->rules,
 		.capacity = cfg->capacity,
 		.cg_depth = cfg->cg_depth,
 	};
 	if ((r = proctab_new(&pc, &w->pt)) < 0 ||
+	    (r = match_scratch_new(policy_rules_states(&w->rules), &w->scratch)) < 0 ||
 	    (r = policy_work_new(cfg->capacity, &w->work)) < 0)
 		goto fail;
 	/* Room for any later --max-victims (reload): the limit is 1024. */
@@ -462,6 +467,7 @@ void watchdog_free(struct watchdog *w)
 	safe_close(w->proc_fd);
 	domain_free(w->domain);
 	proctab_free(w->pt);
+	match_scratch_free(w->scratch);
 	policy_work_free(w->work);
 	free(w->victims);
 	free(w->pidfds);
@@ -477,7 +483,7 @@ int watchdog_reserve_rules(struct watchdog *w, const struct policy_rules *rules)
 	int r;
 
 	pthread_mutex_lock(&w->rules_lock);
-	r = proctab_reserve_rules(w->pt, rules);
+	r = match_scratch_reserve(&w->scratch, policy_rules_states(rules));
 	pthread_mutex_unlock(&w->rules_lock);
 	return r;
 }
@@ -489,9 +495,9 @@ int watchdog_set_rules(struct watchdog *w, struct policy_rules *rules)
 
 	pthread_mutex_lock(&w->rules_lock);
 	/* Reserved already, normally: then this does not allocate. */
-	r = proctab_reserve_rules(w->pt, rules);
+	r = match_scratch_reserve(&w->scratch, policy_rules_states(rules));
 	if (r == 0) {
-		/* In place: the table points at w->rules. */
+		/* In place: the thread reads w->rules. */
 		old = w->rules;
 		w->rules = *rules;
 	}

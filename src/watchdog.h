@@ -78,7 +78,7 @@ void watchdog_set_params(struct watchdog *w, const struct decide_params *params,
 			 unsigned max_victims, unsigned kill_timeout_ms, bool reap);
 
 /*
- * Makes room in the watchdog's table for matching @rules (allocates; for the
+ * Makes room in the watchdog's scratch for matching @rules (allocates; for the
  * loop, off the kill path, before it commits to a reload).  Waits for a scan
  * the watchdog is making.  Returns 0 or -ENOMEM.
  */

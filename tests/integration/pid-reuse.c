@@ -81,7 +81,7 @@ static bool alive(pid_t pid)
 /* Scans the namespace's /proc and loads @pid's candidate. Returns its index or -1. */
 static int scan_for(struct proctab *pt, pid_t pid, struct candidate **ret_cands)
 {
-	int n = proctab_scan(pt, -999, ret_cands);
+	int n = proctab_scan(pt, -999, false, ret_cands);
 
 	for (int i = 0; i < n; i++)
 		if ((*ret_cands)[i].pid == pid)

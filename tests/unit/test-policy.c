@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The victim policy, table-driven: buckets, min adj, target covering, the second
- * round, name rules, every never-kill rule, and that sizes are loaded lazily. */
+ * round, name rules and the prepare step, every never-kill rule, and that sizes are
+ * loaded lazily. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -308,6 +309,113 @@ static void test_rules(void **state)
 	matcher_free(rules.ignore[0]);
 }
 
+/*
+ * The prepare step over a raw scan: rules applied, the effective adj held
+ * to min_adj, the survivors kept in scan order.  Each row: the rules on or
+ * off, a min_adj, and the pids expected (0 ends the list).
+ */
+static void test_prepare(void **state)
+{
+	static const struct {
+		pid_t pid;
+		int adj;
+		const char *comm;
+	} scan[] = {
+		{10, 500, "chrome"},  /* prefer: 800 */
+		{11, 0, "sshd"},      /* avoid: -300 */
+		{12, 900, "Xorg"},    /* ignored, but kept (marked) */
+		{13, 200, "bash"},
+		{14, -999, "sshd"},   /* avoid, held at -999 */
+		{15, 300, "chrome"},  /* prefer: 600 */
+		{16, 1000, "chrome"}, /* prefer, clamped at 1000 */
+	};
+	static const struct {
+		const char *name;
+		bool rules;
+		int min_adj;
+		pid_t want[8];
+		int want_eff[8];
+	} t[] = {
+		{"all, rules", true, ADJ_MIN + 1, {10, 11, 12, 13, 14, 15, 16},
+		 {800, -300, 900, 200, -999, 600, 1000}},
+		{"all, no rules", false, ADJ_MIN + 1, {10, 11, 12, 13, 14, 15, 16},
+		 {500, 0, 900, 200, -999, 300, 1000}},
+		{"min 0, rules", true, 0, {10, 12, 13, 15, 16}, {800, 900, 200, 600, 1000}},
+		{"min 0, no rules", false, 0, {10, 11, 12, 13, 15, 16},
+		 {500, 0, 900, 200, 300, 1000}},
+		{"min 600, rules", true, 600, {10, 12, 15, 16}, {800, 900, 600, 1000}},
+		{"min 600, no rules", false, 600, {12, 16}, {900, 1000}},
+		{"min 1000, rules", true, 1000, {16}, {1000}},
+	};
+	struct policy_rules rules = {0};
+	struct match_scratch *sc;
+
+	(void)state;
+	rules.prefer[rules.n_prefer++] = compile("^chrome$");
+	rules.avoid[rules.n_avoid++] = compile("^sshd$");
+	rules.ignore[rules.n_ignore++] = compile("^Xorg$");
+	assert_int_equal(match_scratch_new(policy_rules_states(&rules), &sc), 0);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const struct policy_rules *rr = t[i].rules ? &rules : NULL;
+		struct candidate cands[sizeof(scan) / sizeof(scan[0])];
+		size_t n = 0, want_n = 0;
+
+		/* What a scan with the same rules would keep (policy_scan_floor()). */
+		for (size_t k = 0; k < sizeof(scan) / sizeof(scan[0]); k++) {
+			if (scan[k].adj < policy_scan_floor(rr, t[i].min_adj))
+				continue;
+			cands[n] = (struct candidate){.pid = scan[k].pid,
+						      .adj = (int16_t)scan[k].adj,
+						      .eff_adj = (int16_t)scan[k].adj};
+			snprintf(cands[n++].comm, COMM_LEN, "%s", scan[k].comm);
+		}
+		n = policy_prepare(rr, sc, t[i].min_adj, cands, n);
+		while (want_n < 8 && t[i].want[want_n])
+			want_n++;
+		if (n != want_n)
+			fail_msg("%s: %zu kept, expected %zu", t[i].name, n, want_n);
+		for (size_t k = 0; k < n; k++) {
+			uint8_t skip = t[i].rules && cands[k].pid == 12 ? SKIP_IGNORED : SKIP_NONE;
+
+			if (cands[k].pid != t[i].want[k] || cands[k].eff_adj != t[i].want_eff[k] ||
+			    cands[k].skip != skip)
+				fail_msg("%s: #%zu is pid %d eff %d skip %d, expected %d eff %d "
+					 "skip %d", t[i].name, k, cands[k].pid, cands[k].eff_adj,
+					 cands[k].skip, t[i].want[k], t[i].want_eff[k], skip);
+		}
+	}
+	/* A scratch too small: the candidates it cannot match are dropped, never misjudged. */
+	match_scratch_free(sc);
+	assert_int_equal(match_scratch_new(1, &sc), 0);
+	{
+		struct candidate c = {.pid = 10, .adj = 500, .eff_adj = 500, .comm = "chrome"};
+
+		assert_int_equal(policy_prepare(&rules, sc, ADJ_MIN + 1, &c, 1), 0);
+	}
+	match_scratch_free(sc);
+	matcher_free(rules.prefer[0]);
+	matcher_free(rules.avoid[0]);
+	matcher_free(rules.ignore[0]);
+}
+
+/* The scan's floor: as low as --prefer can lift a process to min_adj, never -1000. */
+static void test_scan_floor(void **state)
+{
+	struct policy_rules rules = {0};
+
+	(void)state;
+	assert_int_equal(policy_scan_floor(NULL, 500), 500);
+	assert_int_equal(policy_scan_floor(&rules, 500), 500);
+	assert_int_equal(policy_scan_floor(NULL, ADJ_MIN), ADJ_MIN + 1);
+	rules.avoid[rules.n_avoid++] = compile("^sshd$");
+	assert_int_equal(policy_scan_floor(&rules, 500), 500);
+	rules.prefer[rules.n_prefer++] = compile("^chrome$");
+	assert_int_equal(policy_scan_floor(&rules, 500), 200);
+	assert_int_equal(policy_scan_floor(&rules, -800), ADJ_MIN + 1);
+	matcher_free(rules.prefer[0]);
+	matcher_free(rules.avoid[0]);
+}
+
 static void test_rules_change_the_choice(void **state)
 {
 	/* A preferred process at adj 300 goes before a plain one at 500. */
@@ -426,6 +534,8 @@ int main(void)
 		cmocka_unit_test(test_refine),
 		cmocka_unit_test(test_zero_target_and_capacity),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_prepare),
+		cmocka_unit_test(test_scan_floor),
 		cmocka_unit_test(test_rules_change_the_choice),
 		cmocka_unit_test(test_rules_two_threads),
 		cmocka_unit_test(test_skip_names),

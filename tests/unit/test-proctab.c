@@ -56,14 +56,12 @@ static const pid_t all_candidates[] = {
 
 #define N_ALL (sizeof(all_candidates) / sizeof(all_candidates[0]))
 
-static struct proctab *new_table(int scope_fd, pid_t self, const struct policy_rules *rules,
-				 size_t capacity)
+static struct proctab *new_table(int scope_fd, pid_t self, size_t capacity)
 {
 	struct proctab_config cfg = {
 		.proc_root = PROC,
 		.scope_dirfd = scope_fd,
 		.self = self,
-		.rules = rules,
 		.capacity = capacity,
 	};
 	struct proctab *pt = NULL;
@@ -180,7 +178,7 @@ static void test_new(void **state)
 	assert_null(pt);
 
 	/* A capacity of 0 still holds one candidate. */
-	pt = new_table(-1, 0, NULL, 0);
+	pt = new_table(-1, 0, 0);
 	assert_int_equal(proctab_capacity(pt), 1);
 	assert_false(proctab_overflowed(pt));
 	assert_int_equal(proctab_seen(pt), 0);
@@ -197,10 +195,10 @@ static void test_scan_system(void **state)
 	int n;
 
 	(void)state;
-	pt = new_table(-1, 0, NULL, 64);
+	pt = new_table(-1, 0, 64);
 	for (int pass = 0; pass < 2; pass++) {
 		/* The second pass checks that a scan starts over from the top of /proc. */
-		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 		expect_pids("system scan", cands, n, all_candidates, N_ALL);
 		assert_false(proctab_overflowed(pt));
 		assert_int_equal(proctab_seen(pt), PROC_PIDS);
@@ -217,8 +215,8 @@ static void test_scan_system(void **state)
 	proctab_free(pt);
 
 	/* Rules without patterns are no rules: names are not read. */
-	pt = new_table(-1, 0, &no_rules, 64);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	pt = new_table(-1, 0, 64);
+	n = proctab_scan(pt, ADJ_MIN + 1, !policy_rules_empty(&no_rules), &cands);
 	expect_pids("system scan, empty rules", cands, n, all_candidates, N_ALL);
 	for (int i = 0; i < n; i++)
 		assert_string_equal(cands[i].comm, "");
@@ -230,12 +228,12 @@ static void test_scan_self(void **state)
 	static const pid_t want[] = {
 		2, 57, 412, 1337, 2001, 2600, 2700, 2800, 3000, 3100, 3200, 3300, 3400, 4100,
 	};
-	struct proctab *pt = new_table(-1, 1204, NULL, 64);
+	struct proctab *pt = new_table(-1, 1204, 64);
 	struct candidate *cands;
 	int n;
 
 	(void)state;
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("self 1204", cands, n, want, sizeof(want) / sizeof(want[0]));
 	/* Self is still looked at, just not taken. */
 	assert_int_equal(proctab_seen(pt), PROC_PIDS);
@@ -263,13 +261,13 @@ static void test_scan_min_adj(void **state)
 		{ 1000, at_1000, sizeof(at_1000) / sizeof(at_1000[0]) },
 		{ 1001, NULL, 0 },
 	};
-	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct proctab *pt = new_table(-1, 0, 64);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct candidate *cands;
 		char what[32];
-		int n = proctab_scan(pt, cases[i].min_adj, &cands);
+		int n = proctab_scan(pt, cases[i].min_adj, false, &cands);
 
 		snprintf(what, sizeof(what), "min_adj %d", cases[i].min_adj);
 		expect_pids(what, cands, n, cases[i].want, cases[i].n_want);
@@ -286,8 +284,8 @@ static void test_scan_capacity(void **state)
 	int n;
 
 	(void)state;
-	pt = new_table(-1, 0, NULL, 2);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	pt = new_table(-1, 0, 2);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	assert_int_equal(n, 2);
 	assert_true(proctab_overflowed(pt));
 	assert_int_not_equal(cands[0].pid, cands[1].pid);
@@ -298,8 +296,8 @@ static void test_scan_capacity(void **state)
 	proctab_free(pt);
 
 	/* Exactly full is not overflowed: init, -1000 and the junk take no room. */
-	pt = new_table(-1, 0, NULL, N_ALL);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	pt = new_table(-1, 0, N_ALL);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("capacity N_ALL", cands, n, all_candidates, N_ALL);
 	assert_false(proctab_overflowed(pt));
 	proctab_free(pt);
@@ -307,7 +305,7 @@ static void test_scan_capacity(void **state)
 
 static void test_grow(void **state)
 {
-	struct proctab *pt = new_table(-1, 0, NULL, 2);
+	struct proctab *pt = new_table(-1, 0, 2);
 	struct candidate *cands;
 	int n;
 
@@ -315,14 +313,14 @@ static void test_grow(void **state)
 	assert_int_equal(proctab_capacity(pt), 2);
 	assert_int_equal(proctab_grow(pt), 0);
 	assert_int_equal(proctab_capacity(pt), 4);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	assert_int_equal(n, 4);
 	assert_true(proctab_overflowed(pt));
 
 	/* Grow as the daemon does until the scope fits: 4 -> 8 -> 16. */
 	while (proctab_overflowed(pt)) {
 		assert_int_equal(proctab_grow(pt), 0);
-		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	}
 	assert_int_equal(proctab_capacity(pt), 16);
 	expect_pids("grown", cands, n, all_candidates, N_ALL);
@@ -344,21 +342,21 @@ static void test_scan_cgroup_v1(void **state)
 	int n;
 
 	(void)state;
-	pt = new_table(fd, 0, NULL, 64);
+	pt = new_table(fd, 0, 64);
 	for (int pass = 0; pass < 2; pass++) {
-		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 		expect_pids("cgroup-v1", cands, n, want, sizeof(want) / sizeof(want[0]));
 		assert_false(proctab_overflowed(pt));
 		assert_int_equal(proctab_seen(pt), 9);
 		for (int i = 0; i < n; i++)
 			assert_int_equal(cands[i].adj, fixture_adj_of(cands[i].pid));
 	}
-	n = proctab_scan(pt, 500, &cands);
+	n = proctab_scan(pt, 500, false, &cands);
 	expect_pids("cgroup-v1 at 500", cands, n, want_500, sizeof(want_500) / sizeof(want_500[0]));
 	proctab_free(pt);
 
-	pt = new_table(fd, 2600, NULL, 64);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	pt = new_table(fd, 2600, 64);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("cgroup-v1, self 2600", cands, n, want_self,
 		    sizeof(want_self) / sizeof(want_self[0]));
 	proctab_free(pt);
@@ -366,8 +364,8 @@ static void test_scan_cgroup_v1(void **state)
 	/* The child alone: its own pids and the grandchild's. */
 	close(fd);
 	fd = open_dir(FIXTURES "/cgroup-v1/child");
-	pt = new_table(fd, 0, NULL, 64);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	pt = new_table(fd, 0, 64);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("cgroup-v1/child", cands, n, want, 3);
 	proctab_free(pt);
 	close(fd);
@@ -461,10 +459,10 @@ static void test_scan_deep_cgroups(void **state)
 	int fd, n, fds;
 
 	fd = open_dir(*state);
-	pt = new_table(fd, 0, NULL, 64);
+	pt = new_table(fd, 0, 64);
 	fds = count_fds();
 	for (int pass = 0; pass < 2; pass++) {
-		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 		expect_pids("40 levels deep", cands, n, want, 2);
 		assert_int_equal(proctab_seen(pt), 2);
 		assert_int_equal(proctab_unwalked(pt), 0);
@@ -493,7 +491,7 @@ static void test_scan_depth_grow(void **state)
 
 	assert_int_equal(proctab_new(&cfg, &pt), 0);
 	assert_int_equal(proctab_depth(pt), 4);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("4 levels of 40", cands, n, want, 1);
 	assert_true(proctab_too_deep(pt));
 	assert_int_equal(proctab_unwalked(pt), 1);
@@ -501,7 +499,7 @@ static void test_scan_depth_grow(void **state)
 	assert_int_equal(count_fds(), fds + 1);
 	while (proctab_too_deep(pt)) {
 		assert_int_equal(proctab_grow_depth(pt), 0);
-		n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+		n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	}
 	assert_int_equal(proctab_depth(pt), 64);
 	expect_pids("grown to 64 levels", cands, n, want, 2);
@@ -512,7 +510,7 @@ static void test_scan_depth_grow(void **state)
 	/* Exactly deep enough: the bottom cgroup is read, and has no children to miss. */
 	cfg.cg_depth = CHAIN_DEPTH;
 	assert_int_equal(proctab_new(&cfg, &pt), 0);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("40 levels of 40", cands, n, want, 2);
 	assert_false(proctab_too_deep(pt));
 	assert_int_equal(proctab_unwalked(pt), 0);
@@ -565,7 +563,7 @@ static int limited_fds_scan(const char *path)
 		return 15;
 	for (int i = 0; i < 3; i++)
 		close(last - i);
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	if (n != 1 || cands[0].pid != 1204)
 		return 12;
 	if (proctab_unwalked(pt) != 1)
@@ -592,12 +590,12 @@ static void test_scan_cgroup_v2(void **state)
 {
 	static const pid_t want[] = { 2700, 1204, 2001 };
 	int fd = open_dir(FIXTURES "/cgroup-v2");
-	struct proctab *pt = new_table(fd, 0, NULL, 64);
+	struct proctab *pt = new_table(fd, 0, 64);
 	struct candidate *cands;
 	int n;
 
 	(void)state;
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("cgroup-v2", cands, n, want, sizeof(want) / sizeof(want[0]));
 	assert_int_equal(proctab_seen(pt), 3);
 	proctab_free(pt);
@@ -605,8 +603,8 @@ static void test_scan_cgroup_v2(void **state)
 
 	/* A scope without cgroup.procs is an error, not an empty scope. */
 	fd = open_dir(FIXTURES "/proc/sys");
-	pt = new_table(fd, 0, NULL, 64);
-	assert_int_equal(proctab_scan(pt, ADJ_MIN + 1, &cands), -ENOENT);
+	pt = new_table(fd, 0, 64);
+	assert_int_equal(proctab_scan(pt, ADJ_MIN + 1, false, &cands), -ENOENT);
 	proctab_free(pt);
 	close(fd);
 }
@@ -620,12 +618,12 @@ static void test_scan_cgroup_big(void **state)
 {
 	static const pid_t want[] = { 1204, 2600, 2700, 3100 };
 	int fd = open_dir(FIXTURES "/cgroup-big");
-	struct proctab *pt = new_table(fd, 0, NULL, 64);
+	struct proctab *pt = new_table(fd, 0, 64);
 	struct candidate *cands;
 	int n;
 
 	(void)state;
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	expect_pids("cgroup-big", cands, n, want, sizeof(want) / sizeof(want[0]));
 	assert_int_equal(proctab_seen(pt), 4983);
 	proctab_free(pt);
@@ -641,14 +639,14 @@ static void test_scan_cgroup_big(void **state)
 static void test_scan_overflow_counts_only_candidates(void **state)
 {
 	int fd = open_dir(FIXTURES "/cgroup-v2");
-	struct proctab *pt = new_table(fd, 0, NULL, 1);
+	struct proctab *pt = new_table(fd, 0, 1);
 	struct candidate *cands;
 	bool overflowed;
 	pid_t pid;
 	int n;
 
 	(void)state;
-	n = proctab_scan(pt, 1000, &cands);
+	n = proctab_scan(pt, 1000, false, &cands);
 	pid = n > 0 ? cands[0].pid : 0;
 	overflowed = proctab_overflowed(pt);
 	/* Freed before the checks, so that a failure does not leak. */
@@ -685,6 +683,7 @@ static void test_scan_rules(void **state)
 		{ 57, 0, 0, SKIP_NONE, "kworker/u16:3-e" },
 	};
 	struct policy_rules rules = { 0 };
+	struct match_scratch *sc;
 	struct candidate *cands;
 	struct proctab *pt;
 	int n;
@@ -693,9 +692,17 @@ static void test_scan_rules(void **state)
 	rules.prefer[rules.n_prefer++] = compile_ok("^memhog$");
 	rules.avoid[rules.n_avoid++] = compile_ok("^chrome$");
 	rules.ignore[rules.n_ignore++] = compile_ok("^Web Content$");
-	pt = new_table(-1, 0, &rules, 64);
+	pt = new_table(-1, 0, 64);
+	assert_int_equal(match_scratch_new(policy_rules_states(&rules), &sc), 0);
 
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	/* The scan is raw: names read, adj as read, nothing skipped. */
+	n = proctab_scan(pt, ADJ_MIN + 1, true, &cands);
+	expect_pids("names", cands, n, all_candidates, N_ALL);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(cands[i].eff_adj, cands[i].adj);
+		assert_int_equal(cands[i].skip, SKIP_NONE);
+	}
+	n = (int)policy_prepare(&rules, sc, ADJ_MIN + 1, cands, (size_t)n);
 	expect_pids("rules", cands, n, all_candidates, N_ALL);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct candidate *c = find(cands, n, cases[i].pid);
@@ -707,11 +714,14 @@ static void test_scan_rules(void **state)
 	}
 
 	/* min_adj applies to the effective adj: chrome drops out, memhog comes in. */
-	n = proctab_scan(pt, 300, &cands);
+	n = proctab_scan(pt, policy_scan_floor(&rules, 300), true, &cands);
+	n = (int)policy_prepare(&rules, sc, 300, cands, (size_t)n);
 	expect_pids("rules at 300", cands, n, want_300, sizeof(want_300) / sizeof(want_300[0]));
-	n = proctab_scan(pt, 1000, &cands);
+	n = proctab_scan(pt, policy_scan_floor(&rules, 1000), true, &cands);
+	n = (int)policy_prepare(&rules, sc, 1000, cands, (size_t)n);
 	expect_pids("rules at 1000", cands, n, want_1000, sizeof(want_1000) / sizeof(want_1000[0]));
 
+	match_scratch_free(sc);
 	proctab_free(pt);
 	free_rules(&rules);
 }
@@ -750,7 +760,7 @@ static const struct load_case {
 
 static void test_load(void **state)
 {
-	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct proctab *pt = new_table(-1, 0, 64);
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(load_cases) / sizeof(load_cases[0]); i++) {
@@ -778,7 +788,7 @@ static void test_load(void **state)
 /* A name the scan read from the comm file (for the rules) is kept. */
 static void test_load_keeps_comm(void **state)
 {
-	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct proctab *pt = new_table(-1, 0, 64);
 	struct candidate c = { .pid = 2800, .comm = "two" };
 
 	(void)state;
@@ -790,7 +800,7 @@ static void test_load_keeps_comm(void **state)
 
 static void test_load_errors(void **state)
 {
-	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct proctab *pt = new_table(-1, 0, 64);
 	struct candidate c = { .pid = 9999 };
 
 	(void)state;
@@ -804,7 +814,7 @@ static void test_load_errors(void **state)
 
 static void test_verify(void **state)
 {
-	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct proctab *pt = new_table(-1, 0, 64);
 	struct candidate c = { .pid = 1204 };
 
 	(void)state;
@@ -837,12 +847,12 @@ static void test_scan_then_load(void **state)
 		{ 3000, 0, SKIP_DYING },  { 3100, 0, SKIP_DYING },  { 3200, 0, SKIP_DYING },
 		{ 3300, 0, SKIP_NONE },   { 3400, 0, SKIP_EMPTY },  { 4100, -EINVAL, SKIP_NONE },
 	};
-	struct proctab *pt = new_table(-1, 0, NULL, 64);
+	struct proctab *pt = new_table(-1, 0, 64);
 	struct candidate *cands;
 	int n;
 
 	(void)state;
-	n = proctab_scan(pt, ADJ_MIN + 1, &cands);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
 	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
 	for (int i = 0; i < n; i++) {
 		struct candidate *c = &cands[i];
@@ -883,7 +893,7 @@ static int unreadable_round(const char *proc)
 
 	if (proctab_new(&cfg, &pt) < 0 || policy_work_new(64, &w) < 0)
 		return 10;
-	n = proctab_scan(pt, 0, &cands);
+	n = proctab_scan(pt, 0, false, &cands);
 	if (n <= 0)
 		return 11;
 	for (int i = 0; i < n; i++) {

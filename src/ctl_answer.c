@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Replies to control requests (docs/control-protocol.md), and the lmkd endpoint's hooks. */
+#include "ctl_answer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +8,6 @@
 #include <string.h>
 
 #include "config-version.h"
-#include "daemon-private.h"
 #include "log.h"
 #include "parse.h"
 #include "sys.h"
@@ -44,9 +44,9 @@ static void put_patterns(struct jsonw *w, const char *key, struct matcher *const
 	jsonw_array_end(w);
 }
 
-static void put_config(struct daemon *d, struct jsonw *w)
+static void put_config(struct ctl_answer *a, struct jsonw *w)
 {
-	const struct config *c = &d->cfg;
+	const struct config *c = a->cfg;
 
 	jsonw_key(w, "config");
 	jsonw_object_begin(w);
@@ -84,13 +84,13 @@ static void put_psi_line(struct jsonw *w, const char *key, const struct psi_line
 	jsonw_object_end(w);
 }
 
-static void put_pressure(struct daemon *d, struct jsonw *w)
+static void put_pressure(struct ctl_answer *a, struct jsonw *w)
 {
 	char path[4096], buf[512];
 	struct psi_stats ps;
 
 	jsonw_key(w, "pressure");
-	if (domain_pressure_path(d->domain, d->cfg.proc_root, path, sizeof(path)) < 0 ||
+	if (domain_pressure_path(a->domain, a->cfg->proc_root, path, sizeof(path)) < 0 ||
 	    read_at(AT_FDCWD, path, buf, sizeof(buf)) < 0 || parse_psi(buf, &ps) < 0) {
 		jsonw_null(w);
 		return;
@@ -102,43 +102,43 @@ static void put_pressure(struct daemon *d, struct jsonw *w)
 	jsonw_object_end(w);
 }
 
-static void put_lmkd(struct daemon *d, struct jsonw *w)
+static void put_lmkd(struct ctl_answer *a, struct jsonw *w)
 {
 	jsonw_key(w, "lmkd");
-	if (!d->lmkd) {
+	if (!a->lmkd) {
 		jsonw_null(w);
 		return;
 	}
 	jsonw_object_begin(w);
-	jsonw_kv_uint(w, "connections", lmkd_connections(d->lmkd));
-	jsonw_kv_uint(w, "registered", lmkd_registered(d->lmkd));
+	jsonw_kv_uint(w, "connections", lmkd_connections(a->lmkd));
+	jsonw_kv_uint(w, "registered", lmkd_registered(a->lmkd));
 	jsonw_key(w, "minfree");
 	jsonw_array_begin(w);
-	for (size_t i = 0; i < d->params.n_levels; i++) {
+	for (size_t i = 0; i < a->params->n_levels; i++) {
 		jsonw_array_begin(w);
-		jsonw_uint(w, d->params.levels[i].minfree_kib / 4);
-		jsonw_int(w, d->params.levels[i].adj);
+		jsonw_uint(w, a->params->levels[i].minfree_kib / 4);
+		jsonw_int(w, a->params->levels[i].adj);
 		jsonw_array_end(w);
 	}
 	jsonw_array_end(w);
 	jsonw_object_end(w);
 }
 
-static int answer_status(struct daemon *d, struct jsonw *w)
+static int answer_status(struct ctl_answer *a, struct jsonw *w)
 {
-	const struct killer_stats *ks = killer_stats(d->killer);
+	const struct killer_stats *ks = killer_stats(a->killer);
 	struct mem_state m;
 	struct decision dec;
-	int r = domain_read(d->domain, &m);
+	int r = domain_read(a->domain, &m);
 
 	if (r < 0)
 		return r;
-	decide_marks(&d->params, &m, &dec);
+	decide_marks(a->params, &m, &dec);
 	jsonw_kv_string(w, "version", REAPD_VERSION);
-	jsonw_kv_int(w, "pid", d->self);
-	jsonw_kv_uint(w, "uptime_s", (now_usec() - d->start_usec) / USEC_PER_SEC);
-	jsonw_kv_string(w, "scope", domain_name(d->domain));
-	jsonw_kv_string(w, "domain", domain_kind_name(domain_kind(d->domain)));
+	jsonw_kv_int(w, "pid", a->self);
+	jsonw_kv_uint(w, "uptime_s", (now_usec() - a->start_usec) / USEC_PER_SEC);
+	jsonw_kv_string(w, "scope", domain_name(a->domain));
+	jsonw_kv_string(w, "domain", domain_kind_name(domain_kind(a->domain)));
 	jsonw_key(w, "memory");
 	jsonw_object_begin(w);
 	jsonw_kv_uint(w, "total_kib", m.total_kib);
@@ -150,14 +150,14 @@ static int answer_status(struct daemon *d, struct jsonw *w)
 	jsonw_kv_uint(w, "swap_min_kib", dec.swap_min_kib);
 	jsonw_kv_uint(w, "shmem_kib", m.shmem_kib);
 	/* Shared memory that fills the domain while no kill can free enough (0: none). */
-	jsonw_kv_uint(w, "unfreeable_kib", round_unfreeable_kib(d->round));
-	jsonw_kv_bool(w, "nothing_to_kill", round_nothing_to_kill(d->round));
+	jsonw_kv_uint(w, "unfreeable_kib", round_unfreeable_kib(a->round));
+	jsonw_kv_bool(w, "nothing_to_kill", round_nothing_to_kill(a->round));
 	jsonw_object_end(w);
-	put_pressure(d, w);
+	put_pressure(a, w);
 	jsonw_key(w, "pending");
 	jsonw_object_begin(w);
-	jsonw_kv_uint(w, "victims", killer_pending(d->killer));
-	jsonw_kv_uint(w, "kib", killer_pending_kib(d->killer));
+	jsonw_kv_uint(w, "victims", killer_pending(a->killer));
+	jsonw_kv_uint(w, "kib", killer_pending_kib(a->killer));
 	jsonw_object_end(w);
 	jsonw_key(w, "kills");
 	jsonw_object_begin(w);
@@ -165,8 +165,8 @@ static int answer_status(struct daemon *d, struct jsonw *w)
 	jsonw_kv_uint(w, "reaped", ks->reaped);
 	jsonw_kv_uint(w, "timeouts", ks->timeouts);
 	jsonw_object_end(w);
-	put_config(d, w);
-	put_lmkd(d, w);
+	put_config(a, w);
+	put_lmkd(a, w);
 	return 0;
 }
 
@@ -192,10 +192,10 @@ static void put_candidate(struct jsonw *w, const struct candidate *c, bool chose
 	jsonw_object_end(w);
 }
 
-static int answer_victims(struct daemon *d, size_t limit, struct jsonw *w)
+static int answer_victims(struct ctl_answer *a, size_t limit, struct jsonw *w)
 {
 	struct round_preview p;
-	int r = round_preview(d->round, limit, &p);
+	int r = round_preview(a->round, limit, &p);
 
 	if (r < 0)
 		return r;
@@ -217,16 +217,16 @@ static int answer_victims(struct daemon *d, size_t limit, struct jsonw *w)
 	return 0;
 }
 
-static void answer_history(struct daemon *d, size_t limit, struct jsonw *w)
+static void answer_history(struct ctl_answer *a, size_t limit, struct jsonw *w)
 {
-	size_t len = metrics_history_len(d->metrics);
+	size_t len = metrics_history_len(a->metrics);
 	size_t first = len > limit ? len - limit : 0;
 
 	jsonw_key(w, "kills");
 	jsonw_array_begin(w);
 	for (size_t i = first; i < len; i++) {
 		jsonw_object_begin(w);
-		events_put_fields(w, metrics_history_at(d->metrics, i));
+		events_put_fields(w, metrics_history_at(a->metrics, i));
 		jsonw_object_end(w);
 	}
 	jsonw_array_end(w);
@@ -237,13 +237,13 @@ static void answer_history(struct daemon *d, size_t limit, struct jsonw *w)
  * process more killable; only root more.  And only inside the scope, never
  * pid 1 or reapd itself.
  */
-static int answer_prio(struct daemon *d, const struct ctl_request *req, const struct ucred *peer,
-		       struct jsonw *w, char *err, size_t err_len)
+static int answer_prio(struct ctl_answer *a, const struct ctl_request *req,
+		       const struct ucred *peer, struct jsonw *w, char *err, size_t err_len)
 {
 	pid_t pid = (pid_t)req->arg[0];
 	int adj = (int)req->arg[1];
 	struct procfs_target t;
-	int r = procfs_prio_check(d->proc_fd, &d->scope, d->self, peer->uid, pid, adj, &t);
+	int r = procfs_prio_check(a->proc_fd, a->scope, a->self, peer->uid, pid, adj, &t);
 
 	if (r == 0) {
 		r = procfs_write_adj(t.dirfd, adj);
@@ -257,7 +257,7 @@ static int answer_prio(struct daemon *d, const struct ctl_request *req, const st
 				       "(%d to %d)", t.adj, adj);
 	else if (r == -EXDEV)
 		snprintf(err, err_len, "pid %d is not inside reapd's scope (%s)", (int)pid,
-			 domain_name(d->domain));
+			 domain_name(a->domain));
 	else if (r < 0)
 		snprintf(err, err_len, "pid %d: %s", (int)pid, procfs_prio_error(r));
 	if (r < 0) {
@@ -273,54 +273,54 @@ static int answer_prio(struct daemon *d, const struct ctl_request *req, const st
 	return 0;
 }
 
-static int answer_metrics(struct daemon *d, struct jsonw *w)
+static int answer_metrics(struct ctl_answer *a, struct jsonw *w)
 {
-	int r = report_format_metrics(d->report);
+	int r = report_format_metrics(a->report);
 
 	if (r < 0)
 		return r;
-	jsonw_kv_string(w, "metrics", report_metrics_text(d->report));
+	jsonw_kv_string(w, "metrics", report_metrics_text(a->report));
 	return 0;
 }
 
-int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *peer,
-		  struct jsonw *w, char *err, size_t err_len)
+int ctl_answer(void *ctx, const struct ctl_request *req, const struct ucred *peer,
+	       struct jsonw *w, char *err, size_t err_len)
 {
-	struct daemon *d = ctx;
+	struct ctl_answer *a = ctx;
 	int r = 0;
 
 	switch (req->cmd) {
 	case CTL_STATUS:
-		r = answer_status(d, w);
+		r = answer_status(a, w);
 		break;
 	case CTL_VICTIMS:
-		r = answer_victims(d, (size_t)req->arg[0], w);
+		r = answer_victims(a, (size_t)req->arg[0], w);
 		break;
 	case CTL_HISTORY:
-		answer_history(d, (size_t)req->arg[0], w);
+		answer_history(a, (size_t)req->arg[0], w);
 		break;
 	case CTL_KILLCOUNT:
 		jsonw_kv_int(w, "min_adj", req->arg[0]);
 		jsonw_kv_int(w, "max_adj", req->arg[1]);
-		jsonw_kv_uint(w, "count", metrics_killcount(d->metrics, (int)req->arg[0],
+		jsonw_kv_uint(w, "count", metrics_killcount(a->metrics, (int)req->arg[0],
 							    (int)req->arg[1]));
 		break;
 	case CTL_PRIO:
-		return answer_prio(d, req, peer, w, err, err_len);
+		return answer_prio(a, req, peer, w, err, err_len);
 	case CTL_METRICS:
-		r = answer_metrics(d, w);
+		r = answer_metrics(a, w);
 		break;
 	case CTL_RELOAD:
 		if (peer->uid != 0) {
 			snprintf(err, err_len, "permission denied: only root may reload");
 			return -EPERM;
 		}
-		if ((r = daemon_reload(d, err, err_len)) < 0)
+		if ((r = a->reload(a->reload_ctx, err, err_len)) < 0)
 			return r;
 		jsonw_kv_bool(w, "reloaded", true);
 		jsonw_key(w, "config");
-		if (d->cfg.config_path)
-			jsonw_string(w, d->cfg.config_path);
+		if (a->cfg->config_path)
+			jsonw_string(w, a->cfg->config_path);
 		else
 			jsonw_null(w);
 		break;
@@ -334,16 +334,17 @@ int daemon_answer(void *ctx, const struct ctl_request *req, const struct ucred *
 
 static uint64_t lmkd_killcount(void *ctx, int min_adj, int max_adj)
 {
-	struct daemon *d = ctx;
+	struct ctl_answer *a = ctx;
 
-	return metrics_killcount(d->metrics, min_adj, max_adj);
+	return metrics_killcount(a->metrics, min_adj, max_adj);
 }
 
 static int lmkd_reload(void *ctx)
 {
+	struct ctl_answer *a = ctx;
 	char err[256];
 
-	return daemon_reload(ctx, err, sizeof(err));
+	return a->reload(a->reload_ctx, err, sizeof(err));
 }
 
 /*
@@ -353,11 +354,11 @@ static int lmkd_reload(void *ctx)
  */
 static int lmkd_targets(void *ctx, const struct lmkd_target *levels, size_t n)
 {
-	struct daemon *d = ctx;
+	struct ctl_answer *a = ctx;
 	int pairs[LMKD_MAX_TARGETS][2];
-	struct mem_state m = *round_mem(d->round);
+	struct mem_state m = *round_mem(a->round);
 
-	domain_read(d->domain, &m);
+	domain_read(a->domain, &m);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t kib = (uint64_t)levels[i].minfree_pages * 4;
 
@@ -365,27 +366,27 @@ static int lmkd_targets(void *ctx, const struct lmkd_target *levels, size_t n)
 			log_warn("lmkd: minfree level %d pages (%llu KiB) is larger than %s "
 				 "(%llu KiB); levels refused, the old ones kept",
 				 levels[i].minfree_pages, (unsigned long long)kib,
-				 domain_name(d->domain), (unsigned long long)m.total_kib);
+				 domain_name(a->domain), (unsigned long long)m.total_kib);
 			return -ERANGE;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		pairs[i][0] = levels[i].minfree_pages;
 		pairs[i][1] = levels[i].adj;
-		if (levels[i].adj < d->params.min_adj) {
+		if (levels[i].adj < a->params->min_adj) {
 			log_warn("lmkd: minfree level %d pages asks for adj %d, below --min-adj %d; "
 				 "raised to %d", levels[i].minfree_pages, levels[i].adj,
-				 d->params.min_adj, d->params.min_adj);
-			pairs[i][1] = d->params.min_adj;
+				 a->params->min_adj, a->params->min_adj);
+			pairs[i][1] = a->params->min_adj;
 		}
 	}
-	decide_set_levels(&d->params, (const int(*)[2])pairs, n);
+	decide_set_levels(a->params, (const int(*)[2])pairs, n);
 	log_info("lmkd: %zu minfree level%s set", n, n == 1 ? "" : "s");
-	round_evaluate(d->round, 0);
+	round_evaluate(a->round, 0);
 	return 0;
 }
 
-const struct lmkd_ops daemon_lmkd_ops = {
+const struct lmkd_ops ctl_answer_lmkd_ops = {
 	.killcount = lmkd_killcount,
 	.reload = lmkd_reload,
 	.targets = lmkd_targets,
