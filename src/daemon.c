@@ -28,7 +28,7 @@
 #include "respawn.h"
 #include "watchdog.h"
 #include "log.h"
-#include "notify.h"
+#include "sdnotify.h"
 #include "selfprotect.h"
 #include "report.h"
 #include "round.h"
@@ -480,10 +480,10 @@ int daemon_run(struct daemon *d)
 
 	round_evaluate(d->round, 0);
 	report_start_metrics(d->report);
-	notify_send("READY=1\nSTATUS=Watching %s; no kills yet\nMAINPID=%d", domain_name(d->domain),
+	sdnotify_send("READY=1\nSTATUS=Watching %s; no kills yet\nMAINPID=%d", domain_name(d->domain),
 		    (int)d->self);
 	r = loop_run(d->loop);
-	notify_send("STOPPING=1\nSTATUS=Stopping after %llu kills",
+	sdnotify_send("STOPPING=1\nSTATUS=Stopping after %llu kills",
 		    (unsigned long long)report_kills(d->report));
 	if (r < 0) {
 		log_error_errno(r, "event loop failed");

@@ -10,7 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
-#include "notify.h"
+#include "sdnotify.h"
 
 int main(int argc, char **argv)
 {
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.verbose)
 		log_set_level(LOG_LEVEL_DEBUG);
-	r = notify_open();
+	r = sdnotify_open();
 	if (r < 0)
 		fprintf(stderr, "reapd: warning: ignoring NOTIFY_SOCKET: %s\n", strerror(-r));
 
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	}
 	r = daemon_run(d);
 	daemon_free(d);
-	notify_close();
+	sdnotify_close();
 	log_close_syslog();
 	config_free(&cfg);
 	return r;

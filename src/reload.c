@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "notify.h"
+#include "sdnotify.h"
 #include "sys.h"
 
 static bool same_string(const char *a, const char *b)
@@ -147,11 +147,11 @@ int reload_run(const struct reload_target *t, char *err, size_t err_len)
 	char psi[128];
 	int r;
 
-	notify_send("RELOADING=1\nSTATUS=Reloading the settings");
+	sdnotify_send("RELOADING=1\nSTATUS=Reloading the settings");
 	if ((r = config_reload(t->cfg, &fresh, err, err_len)) < 0 ||
 	    (r = prepare(t, &fresh, &events, &victims, &watchdog_rules, err, err_len)) < 0) {
 		log_warn("reload failed, keeping the old settings: %s", err);
-		notify_send("READY=1\nSTATUS=Reload failed, old settings kept: %s", err);
+		sdnotify_send("READY=1\nSTATUS=Reload failed, old settings kept: %s", err);
 		/* Safe either way: a failed config_reload() leaves @fresh empty. */
 		config_free(&fresh);
 		return r;
@@ -193,7 +193,7 @@ int reload_run(const struct reload_target *t, char *err, size_t err_len)
 	log_info("reloaded the settings%s%s", t->cfg->config_path ? " from " : "",
 		 t->cfg->config_path ? t->cfg->config_path : "");
 	report_reschedule_metrics(t->report);
-	notify_send("READY=1\nSTATUS=Watching %s; %llu kills; settings reloaded",
+	sdnotify_send("READY=1\nSTATUS=Watching %s; %llu kills; settings reloaded",
 		    domain_name(t->domain), (unsigned long long)report_kills(t->report));
 	round_evaluate(t->round, 0);
 	return 0;

@@ -8,7 +8,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "notifier.h"
-#include "notify.h"
+#include "sdnotify.h"
 #include "sys.h"
 
 struct report {
@@ -177,7 +177,7 @@ void report_kill(struct report *r, const struct kill_event *ev)
 	write_metrics(r);
 	if (!ev->dry_run) {
 		r->kills++;
-		notify_send("STATUS=Watching %s; %llu kills, the last pid %d (%s), %.1f MiB",
+		sdnotify_send("STATUS=Watching %s; %llu kills, the last pid %d (%s), %.1f MiB",
 			    domain_name(r->domain), (unsigned long long)r->kills, (int)ev->pid,
 			    ev->comm, (double)ev->size_kib / 1024.0);
 	}

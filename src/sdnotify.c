@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "notify.h"
+#include "sdnotify.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@ static int notify_fd = -1;
 static struct sockaddr_un notify_addr;
 static socklen_t notify_addr_len;
 
-int notify_open(void)
+int sdnotify_open(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	size_t len;
@@ -35,20 +35,20 @@ int notify_open(void)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	notify_close();
+	sdnotify_close();
 	notify_fd = fd;
 	unsetenv("NOTIFY_SOCKET");
 	return 1;
 }
 
-void notify_close(void)
+void sdnotify_close(void)
 {
 	if (notify_fd >= 0)
 		close(notify_fd);
 	notify_fd = -1;
 }
 
-int notify_send(const char *fmt, ...)
+int sdnotify_send(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;

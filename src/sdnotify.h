@@ -12,13 +12,13 @@
  * the environment (children must not inherit it).  Returns 1 when there is
  * a service manager to tell, 0 when there is none, or -errno.
  */
-int notify_open(void);
+int sdnotify_open(void);
 
 /* Closes the socket. */
-void notify_close(void);
+void sdnotify_close(void);
 
 /*
  * Sends one message (e.g. "READY=1\nSTATUS=..."), formatted into a stack
  * buffer; never blocks.  Returns 0 (also when there is no manager) or -errno.
  */
-int notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int sdnotify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
