@@ -213,6 +213,8 @@ typedef bool (*before_fn)(const struct candidate *cands, uint32_t a, uint32_t b)
 /* True when @a should come before @b: larger first, then lower pid for a stable order. */
 static bool bigger(const struct candidate *cands, uint32_t a, uint32_t b)
 {
+	if (cands[a].churner != cands[b].churner)
+		return cands[a].churner;
 	if (cands[a].size_kib != cands[b].size_kib)
 		return cands[a].size_kib > cands[b].size_kib;
 	return cands[a].pid < cands[b].pid;
@@ -333,7 +335,7 @@ static size_t take_bucket(const struct policy_params *p, struct candidate *cands
 		}
 		if (c->skip != SKIP_NONE)
 			continue;
-		if (c->size_kib < POLICY_MIN_FREE_KIB) {
+		if (c->size_kib < POLICY_MIN_FREE_KIB && !c->churner) {
 			c->skip = c->size_kib ? SKIP_LITTLE : SKIP_EMPTY;
 			continue;
 		}
@@ -377,7 +379,7 @@ int policy_select(const struct policy_params *p, struct candidate *cands, size_t
 			}
 			if (c->skip != SKIP_NONE)
 				continue;
-			if (c->size_kib == 0) {
+			if (c->size_kib == 0 && !c->churner) {
 				c->skip = SKIP_EMPTY;
 				continue;
 			}

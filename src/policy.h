@@ -57,6 +57,12 @@ struct candidate {
 	uint8_t skip;    /* enum skip_reason */
 	uid_t uid;
 	bool refined;   /* the refiner has looked at what its death really frees */
+	/*
+	 * A parent that replaces its children as fast as they are killed: its
+	 * death stops the refilling, so it goes first in its bucket whatever
+	 * its own size, which is still all it counts for against the target.
+	 */
+	bool churner;
 	pid_t ppid;
 	uint64_t start_time; /* clock ticks after boot, from /proc/<pid>/stat */
 	/*

@@ -118,15 +118,13 @@ static int load_candidate(void *ctx, struct candidate *c)
 	if (e == 0 && c->skip == SKIP_NONE &&
 	    r->killer->is_victim(r->killer_ctx, c->pid, c->start_time))
 		c->skip = SKIP_PENDING;
-	if (e == 0 && c->skip == SKIP_NONE) {
-		/* A parent refilling what its children's deaths free: its death stops that. */
-		uint64_t churn = respawn_churn_kib(r->respawn, c->pid, now_usec());
-
-		if (churn > c->size_kib) {
-			c->size_kib = churn;
-			c->refined = true; /* its own pages are not the point */
-		}
-	}
+	/*
+	 * A parent refilling what its children's deaths free: its death stops
+	 * that.  It is taken first, but counted (and credited while it dies)
+	 * only for its own memory, so the round still takes enough children.
+	 */
+	if (e == 0 && c->skip == SKIP_NONE)
+		c->churner = respawn_churn_kib(r->respawn, c->pid, now_usec()) > 0;
 	return e;
 }
 

@@ -236,6 +236,38 @@ static void test_refine(void **state)
 	policy_work_free(w);
 }
 
+/* A churning parent (own size 0.5 MiB) goes first in its bucket and counts only for itself. */
+static void test_churner(void **state)
+{
+	static const struct pcase pc = {"churner", 0, 5, 16,
+					{{300, 500, 0}, {301, 500, 2}, {302, 500, 2}, {303, 500, 2},
+					 {304, 500, 2}, {305, 0, 100}},
+					{300}, {305}};
+	struct loader l = {.pc = &pc};
+	struct candidate cands[6];
+	struct policy_work *w;
+	struct policy_params p = {.min_adj = 0, .target_kib = 5 * MIB, .max_victims = 16};
+	uint32_t v[16];
+	int n;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)
+		cands[i] = (struct candidate){.pid = pc.procs[i].pid,
+					      .adj = (int16_t)pc.procs[i].adj,
+					      .eff_adj = (int16_t)pc.procs[i].adj};
+	/* The loader gives pid 300 no size at all; its flag is what a round's loader sets. */
+	cands[0].churner = true;
+	assert_int_equal(policy_work_new(8, &w), 0);
+	n = policy_select(&p, cands, 6, fake_load, &l, w, v);
+	/* The parent first, then enough children to cover 5 MiB: 3 of 2 MiB. */
+	assert_int_equal(n, 4);
+	assert_int_equal(cands[v[0]].pid, 300);
+	for (int i = 1; i < n; i++)
+		assert_int_equal(cands[v[i]].eff_adj, 500);
+	assert_false(cands[5].loaded);
+	policy_work_free(w);
+}
+
 static void test_zero_target_and_capacity(void **state)
 {
 	struct candidate c = {.pid = 9, .adj = 900, .eff_adj = 900};
@@ -532,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_lazy_loading_counts),
 		cmocka_unit_test(test_refine),
+		cmocka_unit_test(test_churner),
 		cmocka_unit_test(test_zero_target_and_capacity),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_prepare),
