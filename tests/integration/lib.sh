@@ -151,3 +151,28 @@ release_loop() {
 	wait_until 5 dead "$freezer" || kill -KILL "$freezer" 2>/dev/null || true
 	wait "$freezer" 2>/dev/null || true
 }
+
+# freeze_setup v1|v2: creates a freezing cgroup of that kind (returns 1 if the
+# machine has none); sets FREEZE_CG.  freeze: freezes it and waits until it is.
+freeze_setup() {
+	case $1 in
+	v1) [ -f "$CGROOT/freezer/cgroup.procs" ] || return 1
+	    test_cgroup "$CGROOT/freezer" "$1" ;;
+	v2) local u=$CGROOT/unified
+	    [ -f "$CGROOT/cgroup.controllers" ] && u=$CGROOT
+	    [ -f "$u/cgroup.procs" ] || return 1
+	    test_cgroup "$u" "$1"
+	    [ -f "$NEWCG/cgroup.freeze" ] || return 1 ;;
+	esac
+	FREEZE_CG=$NEWCG
+}
+
+freeze() {
+	if [ -f "$FREEZE_CG/freezer.state" ]; then
+		echo FROZEN > "$FREEZE_CG/freezer.state"
+		wait_until 10 grep -q '^FROZEN' "$FREEZE_CG/freezer.state"
+	else
+		echo 1 > "$FREEZE_CG/cgroup.freeze"
+		wait_until 10 grep -q 'frozen 1' "$FREEZE_CG/cgroup.events"
+	fi
+}

@@ -8,30 +8,6 @@ require_root
 require_binaries
 require_memcg
 
-# freeze_with KIND: creates the freezing cgroup of that kind; sets FREEZE_CG.
-freeze_setup() {
-	case $1 in
-	v1) [ -f "$CGROOT/freezer/cgroup.procs" ] || return 1
-	    test_cgroup "$CGROOT/freezer" "$1" ;;
-	v2) local u=$CGROOT/unified
-	    [ -f "$CGROOT/cgroup.controllers" ] && u=$CGROOT
-	    [ -f "$u/cgroup.procs" ] || return 1
-	    test_cgroup "$u" "$1"
-	    [ -f "$NEWCG/cgroup.freeze" ] || return 1 ;;
-	esac
-	FREEZE_CG=$NEWCG
-}
-
-freeze() {
-	if [ -f "$FREEZE_CG/freezer.state" ]; then
-		echo FROZEN > "$FREEZE_CG/freezer.state"
-		wait_until 10 grep -q '^FROZEN' "$FREEZE_CG/freezer.state"
-	else
-		echo 1 > "$FREEZE_CG/cgroup.freeze"
-		wait_until 10 grep -q 'frozen 1' "$FREEZE_CG/cgroup.events"
-	fi
-}
-
 run() {
 	local kind=$1 victim grower
 	freeze_setup "$kind" || { note "no $kind freezer here: skipped that half"; return 0; }

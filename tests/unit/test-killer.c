@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "child.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,31 +39,10 @@ static int n_children;
 /* Forks a child named @name holding @mib MiB of touched anonymous memory; returns once ready. */
 static pid_t spawn(const char *name, unsigned mib)
 {
-	int p[2];
-	char c;
 	pid_t pid;
 
 	assert_true(n_children < MAX_CHILDREN);
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		size_t len = (size_t)mib << 20;
-		volatile char *m = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED)
-			_exit(1);
-		for (size_t i = 0; i < len; i += 4096)
-			m[i] = 1;
-		prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
-		if (write(p[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], &c, 1), 1);
-	close(p[0]);
+	pid = test_child_spawn(mib, name, NULL);
 	children[n_children++] = pid;
 	return pid;
 }

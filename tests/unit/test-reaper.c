@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "child.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -31,29 +33,8 @@ static int n_children;
 /* Forks a child holding @mib MiB of touched anonymous memory; returns once it is ready. */
 static pid_t spawn(unsigned mib)
 {
-	int p[2];
-	char c;
-	pid_t pid;
+	pid_t pid = test_child_spawn(mib, NULL, NULL);
 
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		size_t len = (size_t)mib << 20;
-		volatile char *m = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED)
-			_exit(1);
-		for (size_t i = 0; i < len; i += 4096)
-			m[i] = 1;
-		if (write(p[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], &c, 1), 1);
-	close(p[0]);
 	children[n_children++] = pid;
 	return pid;
 }

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "child.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -58,30 +60,7 @@ static int write_file(const char *path, const char *value)
 /* Forks a child with @mib MiB of touched anonymous memory and oom_score_adj @adj. */
 static pid_t spawn_adj(unsigned mib, const char *adj)
 {
-	int p[2];
-	char c;
-	pid_t pid;
-
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		size_t len = (size_t)mib << 20;
-		volatile char *m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m == MAP_FAILED || write_file("/proc/self/oom_score_adj", adj) < 0)
-			_exit(1);
-		for (size_t i = 0; i < len; i += 4096)
-			m[i] = 1;
-		if (write(p[1], "r", 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	assert_int_equal(read(p[0], &c, 1), 1);
-	close(p[0]);
-	return pid;
+	return test_child_spawn(mib, NULL, adj);
 }
 
 static pid_t spawn(unsigned mib)

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Children the unit tests fork to kill: real processes with real memory. */
+
+#include <sys/types.h>
+
+/*
+ * Forks a child that maps @mib MiB of private anonymous memory and touches
+ * every page, named @name and at oom_score_adj @adj when they are not NULL,
+ * then pauses; returns its pid once it is ready.  Fails the test when it
+ * cannot.  The caller kills and waits for it.
+ */
+pid_t test_child_spawn(unsigned mib, const char *name, const char *adj);
