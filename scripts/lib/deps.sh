@@ -6,6 +6,8 @@ ensure_deps() {
 	command -v meson > /dev/null || need+=(meson)
 	command -v ninja > /dev/null || need+=(ninja-build)
 	command -v cc > /dev/null || need+=(gcc)
+	# gcc without recommends leaves out the C library's headers (a minimal Debian has neither).
+	[ -f /usr/include/stdio.h ] || need+=(libc6-dev)
 	command -v pkg-config > /dev/null || need+=(pkg-config)
 	command -v python3 > /dev/null || need+=(python3)
 	pkg-config --exists cmocka 2> /dev/null || need+=(libcmocka-dev)

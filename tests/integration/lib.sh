@@ -176,3 +176,17 @@ freeze() {
 		wait_until 10 grep -q 'frozen 1' "$FREEZE_CG/cgroup.events"
 	fi
 }
+
+# spawn_frozen NAME MEMHOG_ARGS...: memhog in $MEMCG and the freezing cgroup of
+# freeze_setup, then frozen; sets SPAWNED.  With both in one v2 cgroup the
+# memcg is the freezer; they are kept apart where they are apart.
+spawn_frozen() {
+	local name=$1
+	shift
+	if [ "$FREEZE_CG" = "$MEMCG" ]; then
+		test_spawn "$name" "$MEMCG" -- "$@"
+	else
+		test_spawn "$name" "$MEMCG" "$FREEZE_CG" -- "$@"
+	fi
+	freeze || fail "$name: could not freeze it"
+}

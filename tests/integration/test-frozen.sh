@@ -13,14 +13,8 @@ run() {
 	freeze_setup "$kind" || { note "no $kind freezer here: skipped that half"; return 0; }
 	test_memcg "box-$kind" 500
 	rm -f "$WORK/events.json"
-	# With both in one v2 cgroup the memcg is the freezer; keep them apart where they are apart.
-	if [ "$FREEZE_CG" = "$MEMCG" ]; then
-		test_spawn "frozen-$kind" "$MEMCG" -- --size 200 --adj 1000
-	else
-		test_spawn "frozen-$kind" "$MEMCG" "$FREEZE_CG" -- --size 200 --adj 1000
-	fi
+	spawn_frozen "frozen-$kind" --size 200 --adj 1000
 	victim=$SPAWNED
-	freeze || fail "$kind: could not freeze the victim"
 
 	start_reapd --scope "$MEMCG" --mem-min 15%
 	test_spawn "grower-$kind" "$MEMCG" -- --size 10 --grow --rate 150 --max 250 --adj 0

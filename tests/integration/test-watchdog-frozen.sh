@@ -19,14 +19,8 @@ run() {
 	test_memcg "box-$kind" 500
 	rm -f "$WORK/events.json"
 	start_reapd --scope "$MEMCG" --mem-min 15% --max-victims 1 --watchdog 1000
-	# With both in one v2 cgroup the memcg is the freezer; keep them apart where they are apart.
-	if [ "$FREEZE_CG" = "$MEMCG" ]; then
-		test_spawn "frozen-$kind" "$MEMCG" -- --size 200 --adj 1000
-	else
-		test_spawn "frozen-$kind" "$MEMCG" "$FREEZE_CG" -- --size 200 --adj 1000
-	fi
+	spawn_frozen "frozen-$kind" --size 200 --adj 1000
 	victim=$SPAWNED
-	freeze || fail "$kind: could not freeze the victim"
 	rss=$(status_kib "$victim" VmRSS)
 	anon=$(status_kib "$victim" RssAnon)
 	# The loop is held at its next wake-up: from here on only the watchdog can kill.

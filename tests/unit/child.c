@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "child.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,15 +14,14 @@
 
 #include <cmocka.h>
 
-/* In the child: writes @value to /proc/self/oom_score_adj. Returns 0 or -1. */
-static int set_adj(const char *value)
+int test_write_file(const char *path, const char *value)
 {
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC), r = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
 
 	if (fd < 0)
-		return -1;
+		return -errno;
 	if (write(fd, value, strlen(value)) < 0)
-		r = -1;
+		r = -errno;
 	close(fd);
 	return r;
 }
@@ -40,7 +40,7 @@ pid_t test_child_spawn(unsigned mib, const char *name, const char *adj)
 		volatile char *m = mmap(NULL, len ? len : 4096, PROT_READ | PROT_WRITE,
 					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (m == MAP_FAILED || (adj && set_adj(adj) < 0))
+		if (m == MAP_FAILED || (adj && test_write_file("/proc/self/oom_score_adj", adj) < 0))
 			_exit(1);
 		for (size_t i = 0; i < len; i += 4096)
 			m[i] = 1;

@@ -12,3 +12,6 @@
  * cannot.  The caller kills and waits for it.
  */
 pid_t test_child_spawn(unsigned mib, const char *name, const char *adj);
+
+/* Writes @value to the file at @path (no O_CREAT). Returns 0 or -errno. */
+int test_write_file(const char *path, const char *value);

@@ -391,16 +391,9 @@ static char freezer_cg[128];
 static int write_file(const char *dir, const char *file, const char *value)
 {
 	char path[256];
-	int fd, r = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
+	return test_write_file(path, value);
 }
 
 /* Thaws before the kill, as a frozen child could not die: then the usual teardown. */

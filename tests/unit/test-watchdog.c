@@ -45,18 +45,6 @@ static size_t n_root_pids;
 static char freezer_cg[128];
 static pid_t child = -1, child2 = -1;
 
-static int write_file(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, value, strlen(value)) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 /* Forks a child with @mib MiB of touched anonymous memory and oom_score_adj @adj. */
 static pid_t spawn_adj(unsigned mib, const char *adj)
 {
@@ -120,7 +108,7 @@ static int teardown(void **state)
 	(void)state;
 	if (freezer_cg[0]) {
 		snprintf(path, sizeof(path), "%s/freezer.state", freezer_cg);
-		write_file(path, "THAWED");
+		test_write_file(path, "THAWED");
 	}
 	if (child > 0) {
 		kill(child, SIGKILL);
@@ -333,9 +321,9 @@ static void test_frozen_victim(void **state)
 	assert_int_equal(mkdir(freezer_cg, 0755), 0);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", freezer_cg);
 	snprintf(buf, sizeof(buf), "%d", (int)child);
-	assert_int_equal(write_file(path, buf), 0);
+	assert_int_equal(test_write_file(path, buf), 0);
 	snprintf(path, sizeof(path), "%s/freezer.state", freezer_cg);
-	assert_int_equal(write_file(path, "FROZEN"), 0);
+	assert_int_equal(test_write_file(path, "FROZEN"), 0);
 	for (int i = 0; i < 100; i++) {
 		int fd = open(path, O_RDONLY);
 		ssize_t n;
