@@ -9,13 +9,13 @@
 
 #define BIT(cap) (UINT64_C(1) << (cap))
 
-uint64_t caps_wanted(bool hook_user)
+uint64_t caps_wanted(bool switch_user)
 {
 	uint64_t c = BIT(CAP_KILL) | BIT(CAP_SYS_PTRACE) | BIT(CAP_DAC_READ_SEARCH) |
 		     BIT(CAP_DAC_OVERRIDE) | BIT(CAP_SYS_RESOURCE) | BIT(CAP_IPC_LOCK) |
 		     BIT(CAP_SYS_NICE);
 
-	if (hook_user)
+	if (switch_user)
 		c |= BIT(CAP_SETUID) | BIT(CAP_SETGID);
 	return c;
 }

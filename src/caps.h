@@ -11,8 +11,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The capabilities reapd uses; CAP_SETUID/CAP_SETGID only with @hook_user. */
-uint64_t caps_wanted(bool hook_user);
+/*
+ * The capabilities reapd uses; CAP_SETUID/CAP_SETGID only with @switch_user
+ * (a kill hook: reapd runs it as --kill-hook-user, or a hook run as root
+ * switches to the victim's user, as notify-desktop does).
+ */
+uint64_t caps_wanted(bool switch_user);
 
 /*
  * Reduces the permitted and effective sets to @keep (intersected with what

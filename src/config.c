@@ -190,6 +190,16 @@ static int set_psi_full(struct config *c, const char *v, char *why, size_t n)
 	return set_uint(&c->psi_full_ms, v, 0, 10000, why, n);
 }
 
+static int set_psi_critical(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_uint(&c->psi_critical_ms, v, 0, 10000, why, n);
+}
+
+static int set_psi_sustain(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_uint(&c->psi_sustain_ms, v, 0, 600000, why, n);
+}
+
 static int set_psi_window(struct config *c, const char *v, char *why, size_t n)
 {
 	return set_uint(&c->psi_window_ms, v, 500, 10000, why, n);
@@ -363,6 +373,7 @@ static int set_syslog_socket(struct config *c, const char *v, char *why, size_t 
 		return 0;                                                                          \
 	}
 FLAG_SETTER(set_no_reap, no_reap)
+FLAG_SETTER(set_no_boost, no_boost)
 FLAG_SETTER(set_dry_run, dry_run)
 FLAG_SETTER(set_verbose, verbose)
 FLAG_SETTER(set_no_mlock, no_mlock)
@@ -390,9 +401,17 @@ static const struct option_def options[] = {
 	 set_psi_some},
 	{"psi-full", 0, "MS", "\"full\" stall per window that wakes reapd, 0 = off (100)",
 	 set_psi_full},
+	{"psi-critical", 0, "MS",
+	 "\"full\" stall per window that kills while swap is still free, 0 = off (700)",
+	 set_psi_critical},
+	{"psi-sustain", 0, "MS",
+	 "\"full\" triggers in every window this long kill while swap is free, 0 = off (10000)",
+	 set_psi_sustain},
 	{"psi-window", 0, "MS", "PSI window (1000; 2000 multiples where 1000 is refused)",
 	 set_psi_window},
 	{"no-reap", 0, NULL, "kill without process_mrelease (for comparison)", set_no_reap},
+	{"no-boost", 0, NULL, "do not boost victims' threads or lift their CPU limits (for comparison)",
+	 set_no_boost},
 	{"sync-reap", 0, NULL, "reap on the main thread, blocking it (benchmarks only)",
 	 set_sync_reap},
 	{"dry-run", 0, NULL, "choose and report victims, kill nothing", set_dry_run},
@@ -418,7 +437,7 @@ static const struct option_def options[] = {
 	{"watchdog", 0, "MS", "kill without the main loop if it is stuck this long, 0 = off (2000)",
 	 set_watchdog},
 	{"no-mlock", 0, NULL, "do not lock reapd's memory", set_no_mlock},
-	{"no-realtime", 0, NULL, "do not run at real-time priority (SCHED_FIFO 1-2)",
+	{"no-realtime", 0, NULL, "do not run at real-time priority (SCHED_FIFO 2-3)",
 	 set_no_realtime},
 	{"proc-root", 0, "DIR", "where procfs is mounted (/proc)", set_proc_root},
 	{"cgroup-root", 0, "DIR", "where cgroup hierarchies are mounted (/sys/fs/cgroup)",
@@ -443,6 +462,8 @@ void config_init(struct config *c)
 		.max_victims = 16,
 		.psi_some_ms = 100,
 		.psi_full_ms = 100,
+		.psi_critical_ms = 700,
+		.psi_sustain_ms = 10000,
 		.psi_window_ms = 1000,
 		.control_is_default = true,
 		.control_mode = 0660,

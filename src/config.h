@@ -31,8 +31,11 @@ struct config {
 	unsigned max_victims;
 	unsigned psi_some_ms; /* stall per window for the "some" trigger, 0: off */
 	unsigned psi_full_ms; /* stall per window for the "full" trigger, 0: off */
+	unsigned psi_critical_ms; /* "full" stall per window that kills while swap is free, 0: off */
+	unsigned psi_sustain_ms;  /* "full" triggers this long in a row kill while swap is free */
 	unsigned psi_window_ms;
 	bool no_reap;
+	bool no_boost; /* leave a victim's scheduling, CPUs and CPU limits as they are */
 	bool sync_reap; /* benchmarks only: no reaper threads, the loop reaps */
 	bool dry_run;
 	bool verbose;

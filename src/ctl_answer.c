@@ -67,6 +67,7 @@ static void put_config(struct ctl_answer *a, struct jsonw *w)
 	jsonw_kv_uint(w, "max_victims", c->max_victims);
 	jsonw_kv_bool(w, "dry_run", c->dry_run);
 	jsonw_kv_bool(w, "no_reap", c->no_reap);
+	jsonw_kv_bool(w, "no_boost", c->no_boost);
 	jsonw_object_end(w);
 }
 

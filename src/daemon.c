@@ -24,6 +24,7 @@
 #include "procfs.h"
 #include "proctab.h"
 #include "reaper.h"
+#include "boost.h"
 #include "reload.h"
 #include "respawn.h"
 #include "watchdog.h"
@@ -53,6 +54,8 @@ struct daemon {
 	struct lmkd *lmkd;
 	struct watchdog *watchdog; /* NULL: --watchdog 0 */
 	struct cgroup_roots roots;
+	struct boost_env boost_env; /* valid when have_boost_env */
+	bool have_boost_env;
 	int proc_fd;
 	pid_t self;
 	struct procfs_scope scope; /* where prio requests (both endpoints) may act */
@@ -267,7 +270,9 @@ static int start_watchdog(struct daemon *d)
 		.max_victims = cfg->dry_run ? 0 : cfg->max_victims, /* 0: never kills */
 		.kill_timeout_ms = cfg->kill_timeout_ms,
 		.reap = !cfg->no_reap,
+		.boost = !cfg->no_boost,
 		.roots = &d->roots,
+		.boost_env = d->have_boost_env ? &d->boost_env : NULL,
 	};
 	int r;
 
@@ -328,8 +333,10 @@ static int start_killing(struct daemon *d)
 		.threads = cfg->sync_reap ? 0 : cfg->reaper_threads,
 		.queue_capacity = KILLER_CAPACITY,
 		.reap = !cfg->no_reap,
+		.boost = !cfg->no_boost,
 		.proc_fd = d->proc_fd,
 		.roots = &d->roots,
+		.boost_env = &d->boost_env,
 	};
 	struct killer_config kc = {
 		.kill_timeout_ms = cfg->kill_timeout_ms,
@@ -353,6 +360,13 @@ static int start_killing(struct daemon *d)
 	};
 
 	cgroup_roots_find(cfg->cgroup_root, &d->roots);
+	/* After selfprotect_realtime(), before the threads start: the CPUs they may use. */
+	if ((r = boost_env_open(cfg->cgroup_root, &d->boost_env)) < 0) {
+		log_warn_errno(r, "cannot read reapd's CPUs; victims are not boosted");
+		rc.boost_env = NULL;
+	} else {
+		d->have_boost_env = true;
+	}
 	d->events_opened = NULL; /* the report's from here on */
 	if ((r = report_new(&pc, &d->report)) < 0)
 		return r;
@@ -424,7 +438,12 @@ int daemon_new(struct config *cfg, struct daemon **ret, bool *ret_usage)
 	/* The loop logs each kill: a full stderr pipe must not stop it. */
 	if ((r = log_never_block()) < 0)
 		log_warn_errno(r, "cannot make logging non-blocking");
-	selfprotect_drop_caps(d->cfg.kill_hook_user != NULL);
+	/*
+	 * A hook run as root may have to switch users itself (notify-desktop
+	 * reaches the victim's session as the victim): once dropped here, no
+	 * hook could get CAP_SETUID back, not even as root.
+	 */
+	selfprotect_drop_caps(d->cfg.kill_hook != NULL || d->cfg.kill_hook_user != NULL);
 	if (d->cfg.syslog && (r = log_open_syslog(d->cfg.syslog_socket)) < 0)
 		log_warn_errno(r, "cannot log to syslog at %s; logging to stderr",
 			       d->cfg.syslog_socket);
@@ -522,6 +541,8 @@ void daemon_free(struct daemon *d)
 	metrics_free(d->metrics);
 	domain_free(d->domain);
 	cgroup_roots_free(&d->roots);
+	if (d->have_boost_env)
+		boost_env_close(&d->boost_env);
 	safe_close(d->sig_fd);
 	safe_close(d->proc_fd);
 	loop_free(d->loop);

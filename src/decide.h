@@ -15,11 +15,13 @@
 enum kill_reason {
 	REASON_NONE = 0,
 	REASON_LOW_MEM,             /* available below --mem-min (and swap below --swap-min) */
-	REASON_PSI_FULL,            /* full stall trigger fired, available below the low mark */
+	REASON_PSI_FULL,            /* full stall trigger fired, below the low mark, swap low or none */
 	REASON_PSI_SOME_LOW_MEM,    /* some stall trigger fired, available below the low mark */
 	REASON_VMPRESSURE_CRITICAL, /* cgroup v1 vmpressure "critical", below the low mark */
 	REASON_PRESSURE_AFTER_KILL, /* still below --mem-min once the last round's victims died */
 	REASON_MINFREE,             /* free memory and file cache below an lmkd minfree level */
+	REASON_PSI_CRITICAL,        /* critical full stall, below the low mark, swap still free */
+	REASON_PSI_SUSTAINED,       /* full stalls for --psi-sustain, below the low mark, swap free */
 	REASON_COUNT
 };
 
@@ -32,6 +34,8 @@ enum pressure_signal {
 	PRESSURE_PSI_FULL = 1 << 1,
 	PRESSURE_VMPRESSURE_CRITICAL = 1 << 2,
 	PRESSURE_AFTER_KILL = 1 << 3,
+	PRESSURE_PSI_CRITICAL = 1 << 4, /* the "full" trigger at --psi-critical */
+	PRESSURE_PSI_SUSTAINED = 1 << 5, /* "full" triggers in every window for --psi-sustain */
 };
 
 struct mem_state {

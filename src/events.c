@@ -385,6 +385,9 @@ void events_put_fields(struct jsonw *w, const struct kill_event *ev)
 	jsonw_kv_bool(w, "exited", ev->exited);
 	jsonw_kv_bool(w, "reaped", ev->reaped);
 	jsonw_kv_bool(w, "thawed", ev->thawed);
+	jsonw_kv_bool(w, "boosted", ev->boosted);
+	jsonw_kv_uint(w, "boosted_threads", ev->boost_threads);
+	jsonw_kv_bool(w, "cpu_limit_lifted", ev->cpu_limit_lifted);
 	jsonw_key(w, "reap_error");
 	if (ev->reap_error) {
 		const char *name = strerrorname_np(-ev->reap_error);

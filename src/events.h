@@ -33,6 +33,11 @@ struct kill_event {
 	bool reaped;           /* process_mrelease succeeded */
 	int reap_error;        /* 0 or -errno from process_mrelease (0 when not tried) */
 	bool thawed;           /* it was in a frozen cgroup and was thawed */
+	bool boosted;          /* at least one of its threads was boosted (boost.h) */
+	unsigned boost_threads;
+	unsigned boost_errors;
+	bool cpu_limit_lifted; /* moved out of a cgroup that limited its CPU */
+	unsigned cpu_limits;   /* which limits (BOOST_LIMIT_*) */
 	int64_t kill_to_exit_usec; /* < 0: unknown */
 	int64_t reap_usec;         /* < 0: not reaped */
 	uint64_t reaped_kib;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -41,6 +42,8 @@ struct victim {
 	uint64_t submit_usec;
 	uint64_t submit_realtime_usec;
 	uint64_t exit_usec;
+	/* The domain's charge when the pidfd turned readable, UINT64_MAX if unread. */
+	uint64_t exit_charged_kib;
 	struct reaper_result res;
 	struct loop_watch watch;
 	struct loop_timer timer;
@@ -157,6 +160,24 @@ void kill_event_set_result(struct kill_event *ev, const struct reaper_result *re
 	ev->reap_usec = res->reaped ? (int64_t)res->reap_usec : -1;
 	ev->reaped_kib = res->reaped_kib;
 	ev->thawed = res->thawed;
+	ev->boosted = res->boosted;
+	ev->boost_threads = res->boost_threads;
+	ev->boost_errors = res->boost_errors;
+	ev->cpu_limit_lifted = res->cpu_moved;
+	ev->cpu_limits = res->cpu_limits;
+}
+
+/* "; boosted 65 threads, out of cpu.max" when the boost did something, else "". */
+static const char *boost_note(const struct reaper_result *res, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (res->boosted)
+		snprintf(buf, len, "; boosted %u thread%s%s%s", res->boost_threads,
+			 res->boost_threads == 1 ? "" : "s", res->cpu_moved ? ", out of " : "",
+			 res->cpu_moved ? boost_limit_name(res->cpu_limits) : "");
+	else if (res->cpu_moved)
+		snprintf(buf, len, "; out of %s", boost_limit_name(res->cpu_limits));
+	return buf;
 }
 
 static void fill_event(const struct victim *v, struct kill_event *ev)
@@ -204,9 +225,14 @@ void killer_free(struct killer *k)
 static uint64_t measure_freed(struct killer *k, const struct victim *v)
 {
 	struct round_acct *a = &k->accts[v->round_seq % ROUNDS_KEPT];
-	uint64_t now_kib, drop, freed, cap;
+	uint64_t now_kib = v->exit_charged_kib, drop, freed, cap;
 
-	if (!k->ops->charged || a->seq != v->round_seq || k->ops->charged(k->ctx, &now_kib) < 0)
+	/*
+	 * The charge is the one read at the death, not now: the reaper's
+	 * boost and thaw finish after it, and what others allocate meanwhile
+	 * must not count against the victim.
+	 */
+	if (!k->ops->charged || a->seq != v->round_seq || now_kib == UINT64_MAX)
 		return 0;
 	drop = a->base_kib > now_kib ? a->base_kib - now_kib : 0;
 	freed = drop > a->credited_kib ? drop - a->credited_kib : 0;
@@ -229,6 +255,7 @@ static void finalize(struct victim *v)
 	struct kill_event ev;
 	const struct reaper_result *res = &v->res;
 	int64_t exit_usec = -1;
+	char note[64];
 
 	fill_event(v, &ev);
 	/* The signal went out at res->signal_usec; the realtime stamp is shifted to match. */
@@ -249,21 +276,26 @@ static void finalize(struct victim *v)
 
 	if (res->reaped)
 		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
-			 "freed %.1f MiB; reaped %.1f MiB in %.1f ms%s",
+			 "freed %.1f MiB; reaped %.1f MiB in %.1f ms%s%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
 			 ev.reason, mib(v->cand.size_kib), ms_of(exit_usec),
 			 mib(ev.freed_kib), mib(res->reaped_kib), (double)res->reap_usec / 1000.0,
-			 res->thawed ? "; thawed" : "");
+			 res->thawed ? "; thawed" : "", boost_note(res, note, sizeof(note)));
 	else
 		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
-			 "freed %.1f MiB; not reaped (%s)%s",
+			 "freed %.1f MiB; not reaped (%s)%s%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
 			 ev.reason, mib(v->cand.size_kib), ms_of(exit_usec),
 			 mib(ev.freed_kib),
 			 !k->cfg.reap ? "--no-reap" : res->reap_error ? strerrorname_np(-res->reap_error)
 								      : "not tried",
-			 res->thawed ? "; thawed" : "");
+			 res->thawed ? "; thawed" : "", boost_note(res, note, sizeof(note)));
+	if (res->signalled_by_caller)
+		log_debug("pid %d was signalled by the loop itself: every reaper thread was busy",
+			  (int)v->cand.pid);
 	release_slot(v);
+	/* Only now is it no longer on its way back (on_its_way()). */
+	publish_pending(k);
 	k->ops->done(k->ctx, ev.freed_kib);
 }
 
@@ -274,7 +306,8 @@ static void on_victim_exit(void *ctx, uint32_t events)
 	(void)events;
 	v->exit_usec = now_usec();
 	v->exited = true;
-	publish_pending(v->k);
+	if (!v->k->ops->charged || v->k->ops->charged(v->k->ctx, &v->exit_charged_kib) < 0)
+		v->exit_charged_kib = UINT64_MAX;
 	/* A dead process's pidfd stays readable: stop watching it now. */
 	loop_del(v->k->loop, v->pidfd);
 	v->pidfd = safe_close(v->pidfd);
@@ -457,6 +490,17 @@ int killer_kill(struct killer *k, const struct kill_round *round, const struct c
 }
 
 /* Sums the victims signalled but neither dead nor timed out; returns their number. */
+/*
+ * A victim is on its way back from its signal until finalize() hands its
+ * measured memory to the round as credit; a dead one whose reaper result is
+ * not in yet still counts, or a round in between would see neither (and kill
+ * again while the kernel's counters still lag).
+ */
+static bool on_its_way(const struct victim *v)
+{
+	return v->used && !v->timed_out;
+}
+
 static size_t pending(const struct killer *k, uint64_t *ret_kib)
 {
 	size_t n = 0;
@@ -464,7 +508,7 @@ static size_t pending(const struct killer *k, uint64_t *ret_kib)
 
 	for (size_t i = 0; i < k->cfg.capacity; i++) {
 		const struct victim *v = &k->slots[i];
-		if (v->used && !v->exited && !v->timed_out) {
+		if (on_its_way(v)) {
 			n++;
 			kib += v->cand.size_kib;
 		}
@@ -483,7 +527,7 @@ static void publish_pending(struct killer *k)
 		return;
 	for (size_t i = 0; i < k->cfg.capacity; i++) {
 		const struct victim *v = &k->slots[i];
-		if (v->used && !v->exited && !v->timed_out)
+		if (on_its_way(v))
 			k->published[n++] = (struct killer_victim_info){
 				.pid = v->cand.pid,
 				.start_time = v->cand.start_time,

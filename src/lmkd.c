@@ -271,7 +271,7 @@ static void on_listen(void *ctx, uint32_t events)
 {
 	struct lmkd *l = ctx;
 	struct conn *c = NULL;
-	int fd, one = 1;
+	int fd;
 
 	(void)events;
 	while ((fd = sock_accept(l->listen_fd)) >= 0) {
@@ -298,8 +298,7 @@ static void on_listen(void *ctx, uint32_t events)
 				close_conn(&l->conns[i]);
 			c = &l->conns[0];
 		}
-		/* Credentials ride along with every packet, so each one is checked. */
-		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+		/* Credentials ride along with every packet (SO_PASSCRED, from the listener), so each one is checked. */
 		*c = (struct conn){.l = l, .fd = fd, .uid = peer.uid, .generation = ++l->generation};
 		c->watch = (struct loop_watch){.fn = on_conn, .ctx = c};
 		if (loop_add(l->loop, fd, EPOLLIN, &c->watch) < 0)
@@ -335,6 +334,18 @@ int lmkd_new(const struct lmkd_config *cfg, struct loop *loop, const struct lmkd
 		r = l->listen_fd;
 		free(l->path);
 		l->path = NULL;
+		lmkd_free(l);
+		return r;
+	}
+	/*
+	 * Set on the listener, so every accepted socket has it from accept(2) on.
+	 * Set only after accept, a packet the client sent in between came with
+	 * no credentials and read as uid 65534: its LMK_PROCPRIO was refused (seen
+	 * in the lab, on Debian's 6.1 under TCG).  Before accept the kernel
+	 * attaches them anyway.
+	 */
+	if (setsockopt(l->listen_fd, SOL_SOCKET, SO_PASSCRED, &(int){1}, sizeof(int)) < 0) {
+		r = -errno;
 		lmkd_free(l);
 		return r;
 	}

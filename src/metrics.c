@@ -36,6 +36,7 @@ struct metrics {
 	uint64_t pressure_events[N_SOURCES];
 	uint64_t rounds;
 	uint64_t watchdog_kills;
+	uint64_t boosted, boost_errors, cpu_limits_lifted;
 	struct histogram kill_to_exit, reap, scan;
 	struct history_entry history[METRICS_HISTORY];
 	size_t history_next, history_len;
@@ -88,6 +89,9 @@ void metrics_kill(struct metrics *m, const struct kill_event *ev)
 	}
 	if (ev->watchdog)
 		m->watchdog_kills++;
+	m->boosted += ev->boosted;
+	m->boost_errors += ev->boost_errors;
+	m->cpu_limits_lifted += ev->cpu_limit_lifted;
 	for (int r = 0; r < REASON_COUNT; r++)
 		if (strcmp(ev->reason, kill_reason_name((enum kill_reason)r)) == 0)
 			m->kills_by_reason[r]++;
@@ -187,6 +191,11 @@ int metrics_format(const struct metrics *m, const struct metrics_gauges *g, char
 		m->dry_run_reports);
 	counter(&t, "reapd_reaped_total", "Kills whose memory process_mrelease released.",
 		g->killer->reaped);
+	counter(&t, "reapd_boosted_total", "Kills whose victim had threads boosted.", m->boosted);
+	counter(&t, "reapd_boost_errors_total",
+		"Failures while boosting victims (threads gone, refused, ...).", m->boost_errors);
+	counter(&t, "reapd_cpu_limits_lifted_total",
+		"Victims moved out of a cgroup that limited their CPU.", m->cpu_limits_lifted);
 	counter(&t, "reapd_kill_timeouts_total", "Victims not dead within --kill-timeout.",
 		g->killer->timeouts);
 	counter(&t, "reapd_pid_reuse_skips_total", "Kills skipped because the pid was reused.",

@@ -592,3 +592,53 @@ int parse_proc_cgroup(const char *buf, const char *controller, char *ret, size_t
 	}
 	return -ENOENT;
 }
+
+/* True when @p is at the end of a one-line file: nothing, or one newline. */
+static bool at_line_end(const char *p)
+{
+	return *p == '\0' || (*p == '\n' && p[1] == '\0');
+}
+
+int parse_cpu_list(const char *buf, cpu_set_t *ret)
+{
+	const char *p = buf;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	while (!at_line_end(p)) {
+		uint64_t lo, hi;
+
+		if (p != buf && *p++ != ',')
+			return -EINVAL;
+		if (*p < '0' || *p > '9' || next_u64(&p, &lo) < 0)
+			return -EINVAL;
+		hi = lo;
+		if (*p == '-' && (p[1] < '0' || p[1] > '9' || (p++, next_u64(&p, &hi) < 0)))
+			return -EINVAL;
+		if (hi < lo || hi >= CPU_SETSIZE)
+			return -EINVAL;
+		for (uint64_t c = lo; c <= hi; c++)
+			CPU_SET((size_t)c, &set);
+	}
+	*ret = set;
+	return 0;
+}
+
+int parse_cpu_max(const char *buf, bool *ret_limited)
+{
+	const char *p = buf;
+	uint64_t quota, period;
+	bool limited = true;
+
+	if (strncmp(p, "max", 3) == 0) {
+		limited = false;
+		p += 3;
+	} else if (*p < '0' || *p > '9' || next_u64(&p, &quota) < 0) {
+		return -EINVAL;
+	}
+	if (*p != ' ' || p[1] < '0' || p[1] > '9' || next_u64(&p, &period) < 0 || period == 0 ||
+	    !at_line_end(p))
+		return -EINVAL;
+	*ret_limited = limited;
+	return 0;
+}

@@ -8,6 +8,7 @@
  * written only on success.
  */
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -151,3 +152,16 @@ int parse_int_range(const char *s, long min, long max, long *ret);
  * with a "." or ".." component, or a path that does not fit.
  */
 int parse_proc_cgroup(const char *buf, const char *controller, char *ret, size_t len);
+
+/*
+ * Parses a CPU list as cpuset.cpus and Cpus_allowed_list show it
+ * ("0-3,8,10-11", a newline at the end allowed; empty: no CPU).  Returns 0 or
+ * -EINVAL (junk, a range backwards, a CPU beyond CPU_SETSIZE).
+ */
+int parse_cpu_list(const char *buf, cpu_set_t *ret);
+
+/*
+ * Parses cgroup v2 cpu.max ("max 100000" or "QUOTA PERIOD"); @ret_limited
+ * is set when a quota is.  Returns 0 or -EINVAL.
+ */
+int parse_cpu_max(const char *buf, bool *ret_limited);

@@ -52,14 +52,6 @@ struct share_entry {
 	uint64_t stamp_usec;
 };
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 /* One directory of the cgroup walk: its fd and where its next entry is. */
 struct cg_frame {
 	int fd;

@@ -28,6 +28,7 @@ struct job {
 struct reaper {
 	struct reaper_config cfg;
 	atomic_bool reap; /* read by the workers, changed by a reload */
+	atomic_bool boost;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	pthread_t *threads;
@@ -116,8 +117,33 @@ static void do_reap(const struct reaper_config *cfg, const struct job *j, int64_
 	res->reaped_kib = left < before ? (uint64_t)(before - left) : 0;
 }
 
-/* Signals (unless done already), reaps and thaws @j's victim; leaves its pidfd open. */
-static void kill_job(const struct reaper_config *cfg, bool reap, const struct job *j,
+/*
+ * After the signal and the reap: boosting before the reap would let the
+ * victim race it (its exit_mm makes process_mrelease fail with ESRCH).  The
+ * CPU limits go first, while the victim is still held back by them: the
+ * kernel moves no thread that has begun to exit (boost.c), and a v1 cpu
+ * cgroup without rt_runtime_us refuses SCHED_FIFO (EPERM) where its root
+ * takes it.
+ */
+static void do_boost(const struct reaper_config *cfg, const struct job *j,
+		     struct reaper_result *res)
+{
+	struct boost_result b = {0};
+
+	boost_lift_cpu_limits(cfg->boost_env, cfg->proc_fd, j->req.pid, &b);
+	boost_threads(cfg->boost_env, cfg->proc_fd, j->req.pid, &b);
+	res->boosted = b.threads > 0;
+	res->boost_threads = b.threads;
+	res->boost_errors = b.errors;
+	res->cpu_moved = b.lifted != 0;
+	res->cpu_limits = b.lifted;
+	if (b.errors)
+		log_debug("boost: pid %d: %u threads boosted, %u failures", (int)j->req.pid,
+			  b.threads, b.errors);
+}
+
+/* Signals (unless done already), reaps, thaws and boosts @j's victim; leaves its pidfd open. */
+static void kill_job(const struct reaper_config *cfg, bool reap, bool boost, const struct job *j,
 		     struct reaper_result *res)
 {
 	int64_t before = -1;
@@ -146,13 +172,21 @@ static void kill_job(const struct reaper_config *cfg, bool reap, const struct jo
 	/* Thaw after the reap: a frozen victim's memory is back before it even runs. */
 	if (cfg->roots && cgroup_thaw_victim(cfg->roots, cfg->proc_fd, j->req.pid) > 0)
 		res->thawed = true;
+	/*
+	 * Boost after the thaw: a boosted victim in a v2 freezer, which lets
+	 * SIGKILL through, would exit (and be waited for by its parent) before
+	 * the thaw could find its cgroup, and a thawed one is boosted within
+	 * microseconds anyway.
+	 */
+	if (boost && cfg->boost_env)
+		do_boost(cfg, j, res);
 }
 
 static void run_job(struct reaper *r, const struct job *j)
 {
 	struct reaper_result res;
 
-	kill_job(&r->cfg, atomic_load(&r->reap), j, &res);
+	kill_job(&r->cfg, atomic_load(&r->reap), atomic_load(&r->boost), j, &res);
 	safe_close(j->req.pidfd);
 	/* Records are smaller than PIPE_BUF, so each write is atomic; the loop drains the pipe. */
 	if (write(r->pipe_wr, &res, sizeof(res)) != sizeof(res))
@@ -164,7 +198,7 @@ int reaper_kill_sync(const struct reaper_config *cfg, const struct reaper_reques
 {
 	struct job j = {.req = *req};
 
-	kill_job(cfg, cfg->reap, &j, ret);
+	kill_job(cfg, cfg->reap, cfg->boost, &j, ret);
 	return ret->signal_error;
 }
 
@@ -203,6 +237,7 @@ int reaper_new(const struct reaper_config *cfg, struct reaper **ret)
 		return -ENOMEM;
 	r->cfg = *cfg;
 	atomic_init(&r->reap, cfg->reap);
+	atomic_init(&r->boost, cfg->boost);
 	r->pipe_rd = r->pipe_wr = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->wake, NULL);
@@ -326,6 +361,11 @@ int reaper_read_result(struct reaper *r, struct reaper_result *ret)
 void reaper_set_reap(struct reaper *r, bool reap)
 {
 	atomic_store(&r->reap, reap);
+}
+
+void reaper_set_boost(struct reaper *r, bool boost)
+{
+	atomic_store(&r->boost, boost);
 }
 
 unsigned reaper_idle(struct reaper *r)

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "boost.h"
 #include "cgroup.h"
 
 struct reaper;
@@ -24,8 +25,10 @@ struct reaper_config {
 	unsigned threads; /* 0: kill and reap in the caller's thread (benchmarks only) */
 	size_t queue_capacity;
 	bool reap;                        /* false: --no-reap, signal (and thaw) only */
+	bool boost;                       /* false: --no-boost (boost.h) */
 	int proc_fd;                      /* /proc, to measure and thaw victims (not owned) */
 	const struct cgroup_roots *roots; /* freezers to thaw victims from (not owned) */
+	const struct boost_env *boost_env; /* CPUs and CPU hierarchies; NULL: no boost (not owned) */
 };
 
 struct reaper_request {
@@ -46,6 +49,11 @@ struct reaper_result {
 	uint64_t signal_usec; /* CLOCK_MONOTONIC when SIGKILL went out */
 	uint64_t reap_usec;   /* time spent in process_mrelease */
 	uint64_t reaped_kib;  /* anonymous memory the reap unmapped: the victim's RssAnon before and after */
+	bool boosted;         /* at least one of its threads was boosted */
+	unsigned boost_threads; /* threads boosted */
+	unsigned boost_errors;  /* failures while boosting (threads gone, EPERM, ...) */
+	bool cpu_moved;         /* moved out of a cgroup that limited its CPU */
+	unsigned cpu_limits;    /* BOOST_LIMIT_* of the limits it was moved out of */
 };
 
 /* Starts the pool. Returns 0 or -errno. */
@@ -68,8 +76,9 @@ int reaper_submit(struct reaper *r, const struct reaper_request *req);
 /*
  * Kills @req's process in the caller's thread, exactly as a worker does:
  * measures its anonymous memory, sends SIGKILL, reaps it when @cfg->reap
- * (retrying while its mm is busy) and thaws it out of a frozen cgroup
- * (@cfg->roots).  Uses @cfg's proc_fd, roots and reap only.  Blocks on
+ * (retrying while its mm is busy), thaws it out of a frozen cgroup
+ * (@cfg->roots) and boosts it when @cfg->boost (boost.h).  Uses @cfg's proc_fd,
+ * roots, boost_env, reap and boost only.  Blocks on
  * process_mrelease and cgroupfs: for a thread that may wait (the watchdog),
  * never the loop.  Leaves @req->pidfd open, for the caller to wait on.  Fills
  * @ret in every case; returns 0, or the signal's -errno (then nothing else
@@ -83,6 +92,9 @@ int reaper_read_result(struct reaper *r, struct reaper_result *ret);
 
 /* Turns reaping on or off for kills handed over from now on (reload of --no-reap). */
 void reaper_set_reap(struct reaper *r, bool reap);
+
+/* Turns boosting on or off for kills handed over from now on (reload of --no-boost). */
+void reaper_set_boost(struct reaper *r, bool boost);
 
 /*
  * Reads a process's anonymous memory mapped now (statm: resident less file

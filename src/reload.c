@@ -134,7 +134,7 @@ void reload_apply_params(const struct config *cfg, struct decide_params *params,
 	params->psi_some_min_adj = cfg->min_adj > 200 ? cfg->min_adj : 200;
 	if (watchdog)
 		watchdog_set_params(watchdog, params, cfg->dry_run ? 0 : cfg->max_victims,
-				    cfg->kill_timeout_ms, !cfg->no_reap);
+				    cfg->kill_timeout_ms, !cfg->no_reap, !cfg->no_boost);
 }
 
 int reload_run(const struct reload_target *t, char *err, size_t err_len)
@@ -164,6 +164,7 @@ int reload_run(const struct reload_target *t, char *err, size_t err_len)
 		round_set_victims(t->round, victims);
 	psi_changed = fresh.psi_some_ms != t->cfg->psi_some_ms ||
 		      fresh.psi_full_ms != t->cfg->psi_full_ms ||
+		      fresh.psi_critical_ms != t->cfg->psi_critical_ms ||
 		      fresh.psi_window_ms != t->cfg->psi_window_ms;
 
 	/*
@@ -182,6 +183,7 @@ int reload_run(const struct reload_target *t, char *err, size_t err_len)
 	reload_apply_params(t->cfg, t->params, t->watchdog);
 	killer_set_config(t->killer, t->cfg->kill_timeout_ms, t->cfg->dry_run);
 	reaper_set_reap(t->reaper, !t->cfg->no_reap);
+	reaper_set_boost(t->reaper, !t->cfg->no_boost);
 	log_set_level(t->cfg->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	if (psi_changed) {
 		sources_remove(t->sources, "psi");

@@ -55,6 +55,8 @@ struct round {
 	struct mem_state mem; /* as last read */
 	struct watermark_rate rate;
 	uint64_t follow_until_usec;
+	/* The current run of "full" triggers, one per window, and its last one (0: none). */
+	uint64_t full_since_usec, full_last_usec;
 	uint64_t quiet_until_usec; /* dry run: do not report the same victims every poll */
 	uint64_t nothing_warned_usec;
 	bool unwalked_warned; /* the last scan's unwalked cgroups were logged */
@@ -454,6 +456,8 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 	uint64_t found_kib = 0;
 	int n, chosen = 0;
 
+	/* A stall that lasts must last again after a kill before it kills again. */
+	r->full_since_usec = now;
 	n = select_victims(r, dec, &cands, &chosen);
 	if (n < 0) {
 		log_warn_errno(n, "cannot scan processes");
@@ -485,9 +489,12 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 			r->quiet_until_usec = now + USEC_PER_SEC +
 					      (uint64_t)cfg->kill_timeout_ms * USEC_PER_MSEC;
 	}
-	log_debug("round %s: avail %llu KiB, target %llu KiB, min adj %d: %zu processes, %d "
-		  "candidates, %d chosen in %.3f ms",
+	/* The state the decision saw, against its marks: what a test compares a kill with. */
+	log_debug("round %s: avail %llu KiB (mark %llu), swap free %llu of %llu KiB (mark %llu), "
+		  "target %llu KiB, min adj %d: %zu processes, %d candidates, %d chosen in %.3f ms",
 		  kill_reason_name(dec->reason), (unsigned long long)m->avail_kib,
+		  (unsigned long long)dec->mem_min_kib, (unsigned long long)m->swap_free_kib,
+		  (unsigned long long)m->swap_total_kib, (unsigned long long)dec->swap_min_kib,
 		  (unsigned long long)dec->target_kib, dec->min_adj, round.scanned, n, chosen,
 		  (double)round.scan_usec / 1000.0);
 	if (proctab_overflowed(r->pt))
@@ -506,9 +513,17 @@ static uint64_t poll_mark(const struct round *r, const struct decision *dec)
 	return mark;
 }
 
-static void schedule_poll(struct round *r, uint64_t mark_kib, uint64_t rate, uint64_t now)
+static void schedule_poll(struct round *r, const struct decision *dec, uint64_t rate, uint64_t now)
 {
-	uint64_t interval = watermark_interval_usec(r->mem.avail_kib, mark_kib, rate, MAX_POLL_USEC);
+	uint64_t mark_kib = poll_mark(r, dec), interval;
+
+	/* A minfree level kills on memory alone; low_mem waits for swap to be short too. */
+	if (mark_kib == dec->mem_min_kib)
+		interval = watermark_interval_swap_usec(r->mem.avail_kib, mark_kib,
+							r->mem.swap_total_kib, r->mem.swap_free_kib,
+							dec->swap_min_kib, rate, MAX_POLL_USEC);
+	else
+		interval = watermark_interval_usec(r->mem.avail_kib, mark_kib, rate, MAX_POLL_USEC);
 
 	if (now < r->follow_until_usec && interval > FOLLOW_POLL_USEC)
 		interval = FOLLOW_POLL_USEC;
@@ -564,14 +579,34 @@ void round_evaluate(struct round *r, unsigned fired)
 	} else if (now >= r->quiet_until_usec && !backoff_holds(r, &dec, &r->mem, fired, now)) {
 		run_round(r, &dec, &r->mem, now);
 	}
-	schedule_poll(r, poll_mark(r, &dec), rate, now_usec());
+	schedule_poll(r, &dec, rate, now_usec());
 	kill_path_leave();
+}
+
+/*
+ * A "full" trigger fires at most once per window; while the stall lasts it
+ * fires in every window.  Returns PRESSURE_PSI_SUSTAINED once such a run has
+ * gone on for --psi-sustain (a gap of three windows ends it).
+ */
+static unsigned full_run(struct round *r, uint64_t now)
+{
+	uint64_t gap = 3ULL * r->cfg->psi_window_ms * USEC_PER_MSEC;
+
+	if (!r->full_last_usec || now - r->full_last_usec > gap)
+		r->full_since_usec = now;
+	r->full_last_usec = now;
+	if (r->cfg->psi_sustain_ms &&
+	    now - r->full_since_usec >= (uint64_t)r->cfg->psi_sustain_ms * USEC_PER_MSEC)
+		return PRESSURE_PSI_SUSTAINED;
+	return 0;
 }
 
 void round_pressure(struct round *r, unsigned signal, bool real)
 {
 	if (real)
 		r->follow_until_usec = now_usec() + FOLLOW_USEC;
+	if (real && (signal & PRESSURE_PSI_FULL))
+		signal |= full_run(r, now_usec());
 	round_evaluate(r, signal);
 }
 

@@ -13,14 +13,14 @@
 
 #define STACK_PREFAULT_BYTES (64 * 1024)
 
-void selfprotect_drop_caps(bool hook_user)
+void selfprotect_drop_caps(bool switch_user)
 {
 	uint64_t kept;
 	int r;
 
 	if (geteuid() != 0)
 		return;
-	r = caps_drop_to(caps_wanted(hook_user), &kept);
+	r = caps_drop_to(caps_wanted(switch_user), &kept);
 	if (r < 0)
 		log_warn_errno(r, "cannot drop the capabilities reapd does not need");
 	else
@@ -29,14 +29,15 @@ void selfprotect_drop_caps(bool hook_user)
 
 /*
  * A killer that cannot get a CPU while hogs take them all acts too late.  As
- * lmkd does, run at real-time priority, the lowest ones: above every normal
- * task, below anything the admin made real-time.  Set before the reaper and
- * watchdog threads start, so they inherit SCHED_FIFO 1 and reaping is not
- * starved either.
+ * lmkd does, run at real-time priority, low ones: above every normal task,
+ * below anything the admin made real-time above 3.  Set before the reaper and
+ * watchdog threads start, so they inherit SCHED_FIFO 2 and reaping is not
+ * starved either.  Priority 1 is left for the victims: a boosted victim runs
+ * at SCHED_FIFO 1 (boost.h), below the threads that still have work to do.
  */
 void selfprotect_realtime(bool enabled)
 {
-	struct sched_param sp = {.sched_priority = 1};
+	struct sched_param sp = {.sched_priority = 2};
 
 	if (!enabled)
 		return;
@@ -57,7 +58,7 @@ void selfprotect_realtime(bool enabled)
  */
 void selfprotect_raise_loop(bool enabled)
 {
-	struct sched_param sp = {.sched_priority = 2};
+	struct sched_param sp = {.sched_priority = 3};
 
 	if (enabled && sched_getscheduler(0) == SCHED_FIFO)
 		sched_setscheduler(0, SCHED_FIFO, &sp);

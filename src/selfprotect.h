@@ -11,15 +11,15 @@
 #include <stdbool.h>
 
 /*
- * Keeps only the capabilities reapd uses (@hook_user: also those to run
- * hooks as another user).  Call before any thread starts (capabilities are
+ * Keeps only the capabilities reapd uses (@switch_user: also those to
+ * switch users, for a kill hook; see caps_wanted()).  Call before any thread starts (capabilities are
  * per thread) and before anything is run (hooks inherit the bounding set).
  * Does nothing unless running as root.
  */
-void selfprotect_drop_caps(bool hook_user);
+void selfprotect_drop_caps(bool switch_user);
 
 /*
- * Runs at SCHED_FIFO 1 (unless @enabled is false).  Call before the reaper
+ * Runs at SCHED_FIFO 2 (unless @enabled is false; 1 is for boosted victims).  Call before the reaper
  * and watchdog threads start: they inherit it.
  */
 void selfprotect_realtime(bool enabled);

@@ -173,8 +173,19 @@ void sources_open_psi(struct sources *s, const struct config *cfg, char *desc, s
 	desc[0] = '\0';
 	if (domain_pressure_path(s->domain, cfg->proc_root, path, sizeof(path)) < 0)
 		return;
-	for (int full = 0; full <= 1; full++) {
-		unsigned stall = full ? cfg->psi_full_ms : cfg->psi_some_ms;
+	const struct {
+		const char *name;
+		bool full;
+		unsigned stall_ms;
+		unsigned signal;
+	} triggers[] = {
+		{"some", false, cfg->psi_some_ms, PRESSURE_PSI_SOME},
+		{"full", true, cfg->psi_full_ms, PRESSURE_PSI_FULL},
+		{"critical full", true, cfg->psi_critical_ms, PRESSURE_PSI_CRITICAL},
+	};
+
+	for (size_t i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++) {
+		unsigned stall = triggers[i].stall_ms;
 		struct source *src;
 		int r;
 
@@ -182,13 +193,14 @@ void sources_open_psi(struct sources *s, const struct config *cfg, char *desc, s
 			continue;
 		if (stall > cfg->psi_window_ms)
 			stall = cfg->psi_window_ms;
-		r = psi_source_open(path, full, stall, cfg->psi_window_ms, &src);
+		r = psi_source_open(path, triggers[i].full, stall, cfg->psi_window_ms, &src);
 		if (r < 0) {
 			log_warn_errno(r, "cannot set a PSI trigger on %s; polling instead", path);
 			return;
 		}
+		src->signal = triggers[i].signal;
 		pos += (size_t)snprintf(desc + pos, len - pos, "%s%s %u ms/%u ms", pos ? ", " : "",
-					full ? "full" : "some", psi_source_stall_ms(src),
+					triggers[i].name, psi_source_stall_ms(src),
 					psi_source_window_ms(src));
 		if (pos >= len)
 			pos = len - 1;

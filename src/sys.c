@@ -64,6 +64,26 @@ int sys_process_mrelease(int pidfd)
 	return 0;
 }
 
+int sys_sched_getattr(pid_t tid, struct sys_sched_attr *ret)
+{
+	struct sys_sched_attr a = {0};
+
+	if (syscall(SYS_sched_getattr, tid, &a, (unsigned)sizeof(a), 0U) < 0)
+		return -errno;
+	*ret = a;
+	return 0;
+}
+
+int sys_sched_setattr(pid_t tid, const struct sys_sched_attr *attr)
+{
+	struct sys_sched_attr a = *attr;
+
+	a.size = sizeof(a);
+	if (syscall(SYS_sched_setattr, tid, &a, 0U) < 0)
+		return -errno;
+	return 0;
+}
+
 ssize_t sys_getdents64(int fd, void *buf, size_t len)
 {
 	long r = syscall(SYS_getdents64, fd, buf, len);

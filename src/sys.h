@@ -35,6 +35,31 @@ int sys_pidfd_send_signal(int pidfd, int sig);
  */
 int sys_process_mrelease(int pidfd);
 
+/* The scheduling attributes of sched_setattr(2), which glibc has no type for. */
+struct sys_sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+/* sched_getattr(2) of thread @tid (0: the caller). Returns 0 or -errno. */
+int sys_sched_getattr(pid_t tid, struct sys_sched_attr *ret);
+
+/* sched_setattr(2): policy, priority and nice of thread @tid in one call. Returns 0 or -errno. */
+int sys_sched_setattr(pid_t tid, const struct sys_sched_attr *attr);
+
+/* One entry of what getdents64(2) returns. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
 /* getdents64(2). Returns the number of bytes read, 0 at the end, or -errno. */
 ssize_t sys_getdents64(int fd, void *buf, size_t len);
 

@@ -43,6 +43,7 @@ struct watchdog {
 	unsigned max_victims;
 	unsigned kill_timeout_ms;
 	bool reap;
+	bool boost;
 	struct watchdog_kill kept[WATCHDOG_KEPT]; /* ring of kills for the loop */
 	size_t kept_first, kept_n;
 	unsigned long kept_dropped;
@@ -258,7 +259,8 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	struct mem_state m;
 	struct decision dec;
 	struct candidate *cands;
-	struct reaper_config rc = {.proc_fd = w->proc_fd, .roots = w->cfg.roots};
+	struct reaper_config rc = {.proc_fd = w->proc_fd, .roots = w->cfg.roots,
+				   .boost_env = w->cfg.boost_env};
 	struct kill_round round;
 	unsigned max_victims, kill_timeout_ms;
 	int n, chosen, r;
@@ -270,6 +272,7 @@ static void act(struct watchdog *w, uint64_t stuck_usec)
 	max_victims = w->max_victims;
 	kill_timeout_ms = w->kill_timeout_ms;
 	rc.reap = w->reap;
+	rc.boost = w->boost;
 	pthread_mutex_unlock(&w->lock);
 
 	if (max_victims == 0)
@@ -407,6 +410,7 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 	w->max_victims = cfg->max_victims;
 	w->kill_timeout_ms = cfg->kill_timeout_ms;
 	w->reap = cfg->reap;
+	w->boost = cfg->boost;
 	if ((r = domain_open(cfg->proc_root, cfg->scope, &w->domain)) < 0)
 		goto fail;
 	pc = (struct proctab_config){
@@ -510,13 +514,14 @@ int watchdog_set_rules(struct watchdog *w, struct policy_rules *rules)
 }
 
 void watchdog_set_params(struct watchdog *w, const struct decide_params *params,
-			 unsigned max_victims, unsigned kill_timeout_ms, bool reap)
+			 unsigned max_victims, unsigned kill_timeout_ms, bool reap, bool boost)
 {
 	pthread_mutex_lock(&w->lock);
 	w->params = *params;
 	w->max_victims = max_victims;
 	w->kill_timeout_ms = kill_timeout_ms;
 	w->reap = reap;
+	w->boost = boost;
 	pthread_mutex_unlock(&w->lock);
 }
 

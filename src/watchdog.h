@@ -46,8 +46,11 @@ struct watchdog_config {
 	unsigned max_victims;
 	unsigned kill_timeout_ms;
 	bool reap;
+	bool boost;
 	/* Freezers to thaw victims from (may be NULL); kept, not owned: must outlive the watchdog. */
 	const struct cgroup_roots *roots;
+	/* What boosting a victim needs (may be NULL: no boost); kept like roots. */
+	const struct boost_env *boost_env;
 };
 
 struct watchdog;
@@ -75,7 +78,7 @@ void watchdog_free(struct watchdog *w);
 
 /* Replaces the decision parameters and the per-round limits (reload). */
 void watchdog_set_params(struct watchdog *w, const struct decide_params *params,
-			 unsigned max_victims, unsigned kill_timeout_ms, bool reap);
+			 unsigned max_victims, unsigned kill_timeout_ms, bool reap, bool boost);
 
 /*
  * Makes room in the watchdog's scratch for matching @rules (allocates; for the

@@ -36,3 +36,15 @@ uint64_t watermark_interval_usec(uint64_t avail_kib, uint64_t mark_kib, uint64_t
 		usec = WATERMARK_MIN_INTERVAL_USEC;
 	return usec > max_usec ? max_usec : usec;
 }
+
+uint64_t watermark_interval_swap_usec(uint64_t avail_kib, uint64_t mark_kib,
+				      uint64_t swap_total_kib, uint64_t swap_free_kib,
+				      uint64_t swap_min_kib, uint64_t rate_kib_s, uint64_t max_usec)
+{
+	uint64_t mem = watermark_interval_usec(avail_kib, mark_kib, rate_kib_s, max_usec), swap;
+
+	if (swap_total_kib == 0)
+		return mem;
+	swap = watermark_interval_usec(swap_free_kib, swap_min_kib, rate_kib_s, max_usec);
+	return swap > mem ? swap : mem;
+}

@@ -32,3 +32,14 @@ uint64_t watermark_rate_update(struct watermark_rate *w, uint64_t avail_kib, uin
  */
 uint64_t watermark_interval_usec(uint64_t avail_kib, uint64_t mark_kib, uint64_t rate_kib_s,
 				 uint64_t max_usec);
+
+/*
+ * The same for a kill that needs two marks crossed, as low_mem does with swap
+ * (available memory below @mark_kib and free swap below @swap_min_kib): the
+ * later of the two times.  With no swap (@swap_total_kib 0) memory alone counts.
+ * While swap is free, available memory may sit below its mark for a long
+ * time (the kernel swaps); polling at the floor all along would find nothing.
+ */
+uint64_t watermark_interval_swap_usec(uint64_t avail_kib, uint64_t mark_kib,
+				      uint64_t swap_total_kib, uint64_t swap_free_kib,
+				      uint64_t swap_min_kib, uint64_t rate_kib_s, uint64_t max_usec);

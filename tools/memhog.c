@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@
 #define MAX_RATE 1e6
 #define ENOMEM_RETRY_NS 10000000L
 #define NAME_MAX_LEN 15
+#define MAX_THREADS 4096
+#define MAX_SLABS 4096	/* slabs of the initial --size remembered for --threads */
 
 struct opts {
 	uint64_t size_mib;
@@ -38,6 +41,7 @@ struct opts {
 	uint64_t file_mib;
 	const char *shm_path;	/* map this file MAP_SHARED (tmpfs: shared memory) */
 	uint64_t shm_mib;
+	unsigned threads;	/* threads in all, each touching its share of --size once */
 	unsigned children;	/* forked after allocating: they share it copy-on-write */
 	uint64_t child_mib;	/* each child then allocates this much of its own */
 	bool respawn;		/* fork a new child whenever one dies */
@@ -48,6 +52,7 @@ struct opts {
 	bool thp;
 	bool quiet;
 	const char *name;
+	unsigned random_pct;	/* of each page written with random bytes (zram cannot compress it) */
 };
 
 /* The part of the current slab not yet touched. */
@@ -56,6 +61,11 @@ struct arena {
 	size_t left;
 	uint64_t mib;
 	bool thp;
+	size_t random_bytes;	/* per page; 0: one byte written */
+	char *slabs[MAX_SLABS];	/* where each slab starts, for --threads */
+	size_t slab_mib[MAX_SLABS];
+	size_t n_slabs;
+	bool recorded;		/* the current slab is the last of slabs[] */
 };
 
 static void usage(FILE *f)
@@ -68,6 +78,9 @@ static void usage(FILE *f)
 	      "  -a, --adj N         write N (-1000..1000) to /proc/self/oom_score_adj before allocating\n"
 	      "  -n, --name NAME     set the process name (prctl PR_SET_NAME, 15 chars max) before allocating\n"
 	      "  -t, --thp           madvise(MADV_HUGEPAGE) on allocations (fast faulting)\n"
+	      "  -z, --random PCT    fill PCT% of every page with random bytes, so that a\n"
+	      "                      compressing swap (zram) keeps about PCT% of it\n"
+	      "                      (default 0: one byte per page, compressed to nothing)\n"
 	      "  -f, --file-mib MIB  also write and read this many MiB of an unlinked temp file\n"
 	      "                      ($TMPDIR, default /var/tmp) to fill page cache\n"
 	      "  -S, --shm PATH:MIB  create (or open) PATH, size it to MIB and map it shared,\n"
@@ -77,6 +90,8 @@ static void usage(FILE *f)
 	      "                      copy-on-write (they only read it) and the same mapping\n"
 	      "  -C, --child-size MIB  each child allocates MIB of its own once forked\n"
 	      "  -R, --respawn       fork a new child whenever one dies (fork churn)\n"
+	      "  -T, --threads N     once --size is touched, start N-1 more threads that each\n"
+	      "                      touch their share of it once, then sleep (N in all)\n"
 	      "  -q, --quiet         print nothing\n"
 	      "  -h, --help          show this help\n"
 	      "Prints 'memhog <pid> child <pid>' per child, 'memhog <pid> ready <MiB>'\n"
@@ -129,6 +144,15 @@ static int parse_adj(const char *opt, const char *s)
 	return (int)v;
 }
 
+static unsigned parse_pct(const char *opt, const char *s)
+{
+	uint64_t v = parse_mib(opt, s);
+
+	if (v > 100)
+		bad_value(opt, s, "expected a percentage from 0 to 100");
+	return (unsigned)v;
+}
+
 /* PATH:MIB, split at the last ':'. */
 static void parse_shm(char *arg, struct opts *o)
 {
@@ -151,11 +175,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"adj", required_argument, NULL, 'a'},
 		{"name", required_argument, NULL, 'n'},
 		{"thp", no_argument, NULL, 't'},
+		{"random", required_argument, NULL, 'z'},
 		{"file-mib", required_argument, NULL, 'f'},
 		{"shm", required_argument, NULL, 'S'},
 		{"children", required_argument, NULL, 'c'},
 		{"child-size", required_argument, NULL, 'C'},
 		{"respawn", no_argument, NULL, 'R'},
+		{"threads", required_argument, NULL, 'T'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -163,7 +189,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	char maxs[32];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tf:S:c:C:Rqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tz:f:S:c:C:RT:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->size_mib = parse_mib("--size", optarg); break;
 		case 'r': o->rate = parse_rate("--rate", optarg); break;
@@ -172,11 +198,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'a': o->adj = parse_adj("--adj", optarg); o->have_adj = true; break;
 		case 'n': o->name = optarg; break;
 		case 't': o->thp = true; break;
+		case 'z': o->random_pct = parse_pct("--random", optarg); break;
 		case 'f': o->file_mib = parse_mib("--file-mib", optarg); break;
 		case 'S': parse_shm(optarg, o); break;
 		case 'c': o->children = (unsigned)parse_mib("--children", optarg); break;
 		case 'C': o->child_mib = parse_mib("--child-size", optarg); break;
 		case 'R': o->respawn = true; break;
+		case 'T':
+			o->threads = (unsigned)parse_mib("--threads", optarg);
+			if (o->threads < 1 || o->threads > MAX_THREADS)
+				bad_value("--threads", optarg, "expected 1 to 4096");
+			break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: exit(2);	/* getopt_long already named the option */
@@ -318,6 +350,7 @@ static pid_t fork_child(const struct opts *o)
 
 		memset(&own, 0, sizeof(own));
 		own.thp = o->thp;
+		own.random_bytes = (size_t)o->random_pct * TOUCH_STRIDE / 100;
 		fill(&own, o->child_mib, 0.0);
 		for (;;)
 			pause();
@@ -382,6 +415,21 @@ static char *map_slab(size_t len, bool thp)
 	return p;
 }
 
+/* xorshift64: cheap bytes no compressor shrinks, which is all that is asked of them. */
+static void fill_random(volatile char *page, size_t len)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15ULL;
+	volatile uint64_t *w = (volatile uint64_t *)(volatile void *)page; /* page-aligned */
+
+	for (size_t i = 0; i < len / sizeof(x); i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		w[i] = x;
+	}
+	page[0] = 1; /* never a zero page, whatever the bytes were */
+}
+
 /* Back one more MiB, writing a non-zero byte to every page; false if mmap failed. */
 static bool arena_grow(struct arena *a)
 {
@@ -400,14 +448,84 @@ static bool arena_grow(struct arena *a)
 			return false;
 		a->cur = s;
 		a->left = len;
+		a->recorded = a->n_slabs < MAX_SLABS;
+		if (a->recorded) {
+			a->slabs[a->n_slabs] = s;
+			a->slab_mib[a->n_slabs++] = 0;
+		}
 	}
 	p = (volatile char *)a->cur;
 	for (off = 0; off < MIB; off += TOUCH_STRIDE)
-		p[off] = 1;
+		if (a->random_bytes)
+			fill_random(p + off, a->random_bytes);
+		else
+			p[off] = 1;
 	a->cur += MIB;
 	a->left -= MIB;
 	a->mib++;
+	if (a->recorded)
+		a->slab_mib[a->n_slabs - 1]++;
 	return true;
+}
+
+/* --threads: thread @index of @count touches MiB @index, @index + @count, ... once, then sleeps. */
+struct toucher {
+	const struct arena *a;
+	unsigned index, count;
+	pthread_barrier_t *ready;
+};
+
+static void touch_share(const struct toucher *t)
+{
+	uint64_t k = 0;
+
+	for (size_t s = 0; s < t->a->n_slabs; s++)
+		for (size_t m = 0; m < t->a->slab_mib[s]; m++, k++) {
+			volatile char *p = t->a->slabs[s] + m * MIB;
+
+			if (k % t->count != t->index)
+				continue;
+			for (size_t off = 0; off < MIB; off += TOUCH_STRIDE)
+				p[off] = (char)(p[off] + 1);
+		}
+	pthread_barrier_wait(t->ready);
+}
+
+static void *toucher_main(void *arg)
+{
+	touch_share(arg);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Starts @o->threads - 1 threads and returns once each has touched its share. */
+static void start_threads(const struct opts *o, const struct arena *a)
+{
+	static struct toucher t[MAX_THREADS];
+	static pthread_barrier_t ready;
+	pthread_attr_t attr;
+
+	if (o->threads <= 1)
+		return;
+	pthread_barrier_init(&ready, NULL, o->threads);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (unsigned i = 1; i < o->threads; i++) {
+		pthread_t id;
+		int r;
+
+		t[i] = (struct toucher){a, i, o->threads, &ready};
+		r = pthread_create(&id, &attr, toucher_main, &t[i]);
+		if (r != 0) {
+			fprintf(stderr, "memhog: cannot start thread %u: %s\n", i, strerror(r));
+			exit(1);
+		}
+	}
+	pthread_attr_destroy(&attr);
+	/* The main thread is number 0: its share, then the barrier says all are done. */
+	t[0] = (struct toucher){a, 0, o->threads, &ready};
+	touch_share(&t[0]);
 }
 
 static void sleep_until(const struct timespec *ts)
@@ -477,7 +595,9 @@ int main(int argc, char **argv)
 	if (o.shm_path)
 		map_shared_file(o.shm_path, o.shm_mib);
 	a.thp = o.thp;
+	a.random_bytes = (size_t)o.random_pct * TOUCH_STRIDE / 100;
 	fill(&a, o.size_mib, o.rate);
+	start_threads(&o, &a);
 	fork_children(&o);
 	report(&o, "ready", a.mib);
 	if (o.respawn)

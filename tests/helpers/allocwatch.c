@@ -4,8 +4,12 @@
  * every malloc/calloc/realloc/free/memalign and every open made while reapd
  * marks itself on the path from a pressure event to the signal (the exported
  * int reapd_kill_path is non-zero), and the number of such windows it saw.
- * At exit it writes the counts, and the paths opened inside a window, to
- * $ALLOCWATCH_OUT.  It never allocates itself: the real allocator is reached
+ * The window is the loop's (its main thread's): an allocation counts on any
+ * thread, since the reaper's workers must not allocate either, but an open
+ * counts only on the loop; what a worker opens meanwhile (the /proc and
+ * cgroup files of a victim already signalled, to thaw and boost it) is listed
+ * apart, as "open-worker".  At exit it writes the counts, and the paths
+ * opened inside a window, to $ALLOCWATCH_OUT.  It never allocates itself: the real allocator is reached
  * through glibc's __libc_* entry points and opens go straight to the kernel.
  */
 #ifndef _GNU_SOURCE
@@ -15,6 +19,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,7 @@ extern void *__libc_memalign(size_t, size_t);
 static volatile int *window;
 static atomic_ulong allocs, frees, opens, calls;
 static char paths[32][128];
+static bool path_on_loop[32];
 static atomic_uint n_paths;
 static volatile unsigned long *window_count;
 
@@ -94,10 +100,15 @@ static void note_open(const char *path)
 {
 	unsigned i;
 
-	atomic_fetch_add(&opens, 1);
+	bool on_loop = syscall(SYS_gettid) == getpid();
+
+	if (on_loop)
+		atomic_fetch_add(&opens, 1);
 	i = atomic_fetch_add(&n_paths, 1);
-	if (i < 32)
+	if (i < 32) {
+		path_on_loop[i] = on_loop;
 		snprintf(paths[i], sizeof(paths[i]), "%s", path);
+	}
 }
 
 int openat(int dirfd, const char *path, int flags, ...)
@@ -142,7 +153,8 @@ __attribute__((destructor)) static void report(void)
 		       window != NULL, atomic_load(&calls), window_count ? *window_count : 0UL, atomic_load(&allocs),
 		       atomic_load(&frees), atomic_load(&opens));
 	for (unsigned i = 0; i < atomic_load(&n_paths) && i < 32 && len < (int)sizeof(buf) - 200; i++)
-		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "open %s\n", paths[i]);
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s %s\n",
+				path_on_loop[i] ? "open" : "open-worker", paths[i]);
 	fd = (int)syscall(SYS_openat, AT_FDCWD, out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0) {
 		ssize_t w = write(fd, buf, (size_t)len);

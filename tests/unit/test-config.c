@@ -344,8 +344,9 @@ static const char *const every_setting[][2] = {
 	{"scope", "/sys/fs/cgroup/memory/x"}, {"mem-min", "512M"}, {"swap-min", "5.5%"},
 	{"target", "1G"}, {"min-adj", "-999"}, {"prefer", "^chrome"}, {"avoid", "sshd"},
 	{"ignore", "^Xorg$"}, {"reaper-threads", "4"}, {"kill-timeout", "500"},
-	{"max-victims", "3"}, {"psi-some", "0"}, {"psi-full", "250"}, {"psi-window", "2000"},
-	{"no-reap", NULL}, {"sync-reap", NULL}, {"dry-run", NULL}, {"events", "/tmp/e.json"},
+	{"max-victims", "3"}, {"psi-some", "0"}, {"psi-full", "250"}, {"psi-critical", "900"}, {"psi-sustain", "5000"},
+	{"psi-window", "2000"},
+	{"no-reap", NULL}, {"no-boost", NULL}, {"sync-reap", NULL}, {"dry-run", NULL}, {"events", "/tmp/e.json"},
 	{"control", "/tmp/ctl"}, {"control-mode", "0600"}, {"lmkd-socket", "/tmp/lmkd"},
 	{"lmkd-mode", "0666"}, {"kill-hook", "logger killed $REAPD_PID"},
 	{"kill-hook-user", "0"}, {"kill-hook-timeout", "1500"},
@@ -358,15 +359,17 @@ static const char *const every_setting[][2] = {
 static void dump(const struct config *c, char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u|%d%d%d%d%d%d%d|"
+		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u:%u:%u|%d%d%d%d%d%d%d%d|"
 		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s|%u",
 		 c->scope ? c->scope : "-", c->mem_min.is_percent, c->mem_min.percent_x100,
 		 (unsigned long long)c->mem_min.bytes, c->swap_min.is_percent,
 		 c->swap_min.percent_x100, (unsigned long long)c->swap_min.bytes,
 		 (unsigned long long)c->target_kib, c->min_adj, c->rules.n_prefer,
 		 c->rules.n_avoid, c->rules.n_ignore, c->reaper_threads, c->kill_timeout_ms,
-		 c->max_victims, c->psi_some_ms, c->psi_full_ms, c->psi_window_ms, c->no_reap,
-		 c->sync_reap, c->dry_run, c->syslog, c->no_mlock, c->no_realtime, c->verbose,
+		 c->max_victims, c->psi_some_ms, c->psi_full_ms, c->psi_critical_ms, c->psi_sustain_ms,
+		 c->psi_window_ms,
+		 c->no_reap,
+		 c->no_boost, c->sync_reap, c->dry_run, c->syslog, c->no_mlock, c->no_realtime, c->verbose,
 		 c->events_path ? c->events_path : "-", c->control_path ? c->control_path : "-",
 		 (unsigned)c->control_mode, c->lmkd_path ? c->lmkd_path : "-",
 		 (unsigned)c->lmkd_mode, c->kill_hook ? c->kill_hook : "-",

@@ -41,8 +41,25 @@ static const struct dcase cases[] = {
 	 1, REASON_PSI_FULL, 0, 2048 * MIB + 512 * MIB - 1536 * MIB},
 	{"full stall with plenty free: not memory's fault", {10 * GIB, 5 * GIB, 0, 0},
 	 PRESSURE_PSI_FULL, 0, 0, 0, REASON_NONE, 0, 0},
-	{"full stall thrashing swap", {10 * GIB, 1536 * MIB, 4 * GIB, 3 * GIB}, PRESSURE_PSI_FULL,
-	 0, 0, 1, REASON_PSI_FULL, 0, 0},
+	{"full stall while swap is free: the kernel swaps", {10 * GIB, 1536 * MIB, 4 * GIB, 3 * GIB},
+	 PRESSURE_PSI_FULL, 0, 0, 0, REASON_NONE, 0, 0},
+	{"full stall and swap low", {10 * GIB, 1536 * MIB, 4 * GIB, 300 * MIB}, PRESSURE_PSI_FULL,
+	 0, 0, 1, REASON_PSI_FULL, 0, 2048 * MIB + 512 * MIB - 1536 * MIB},
+	{"critical stall while swap is free", {10 * GIB, 1536 * MIB, 4 * GIB, 3 * GIB},
+	 PRESSURE_PSI_FULL | PRESSURE_PSI_CRITICAL, 0, 0, 1, REASON_PSI_CRITICAL, 0,
+	 2048 * MIB + 512 * MIB - 1536 * MIB},
+	{"critical stall, swap low: psi_full", {10 * GIB, 1536 * MIB, 4 * GIB, 300 * MIB},
+	 PRESSURE_PSI_FULL | PRESSURE_PSI_CRITICAL, 0, 0, 1, REASON_PSI_FULL, 0, 0},
+	{"critical stall with plenty free: not memory's fault", {10 * GIB, 5 * GIB, 4 * GIB, 3 * GIB},
+	 PRESSURE_PSI_CRITICAL, 0, 0, 0, REASON_NONE, 0, 0},
+	{"a full stall that lasts, swap free", {10 * GIB, 1536 * MIB, 4 * GIB, 3 * GIB},
+	 PRESSURE_PSI_FULL | PRESSURE_PSI_SUSTAINED, 0, 0, 1, REASON_PSI_SUSTAINED, 0, 0},
+	{"a full stall that lasts, plenty free", {10 * GIB, 5 * GIB, 4 * GIB, 3 * GIB},
+	 PRESSURE_PSI_FULL | PRESSURE_PSI_SUSTAINED, 0, 0, 0, REASON_NONE, 0, 0},
+	{"some stall while swap is free", {10 * GIB, 1536 * MIB, 4 * GIB, 3 * GIB}, PRESSURE_PSI_SOME,
+	 0, 0, 0, REASON_NONE, 0, 0},
+	{"vmpressure critical while swap is free", {10 * GIB, 1536 * MIB, 4 * GIB, 3 * GIB},
+	 PRESSURE_VMPRESSURE_CRITICAL, 0, 0, 0, REASON_NONE, 0, 0},
 	{"some stall below the low mark kills only adj >= 200",
 	 {10 * GIB, 1536 * MIB, 0, 0}, PRESSURE_PSI_SOME, 0, 0, 1, REASON_PSI_SOME_LOW_MEM, 200, 0},
 	{"vmpressure critical", {10 * GIB, 1536 * MIB, 0, 0}, PRESSURE_VMPRESSURE_CRITICAL, 0, 0,
@@ -207,6 +224,8 @@ static void test_reason_names(void **state)
 	assert_string_equal(kill_reason_name(REASON_VMPRESSURE_CRITICAL), "vmpressure_critical");
 	assert_string_equal(kill_reason_name(REASON_PRESSURE_AFTER_KILL), "pressure_after_kill");
 	assert_string_equal(kill_reason_name(REASON_MINFREE), "minfree");
+	assert_string_equal(kill_reason_name(REASON_PSI_CRITICAL), "psi_critical");
+	assert_string_equal(kill_reason_name(REASON_PSI_SUSTAINED), "psi_sustained");
 	assert_string_equal(kill_reason_name(REASON_COUNT), "?");
 }
 

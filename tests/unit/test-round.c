@@ -99,8 +99,9 @@ static const struct round_killer fake_ops = {
 	.is_victim = fake_is_victim,
 };
 
-/* Rewrites the fake domain's MemAvailable (in place: the domain keeps its fd). */
-static void set_avail(struct fixture *f, unsigned long kib)
+/* Rewrites the fake domain's MemAvailable and swap (in place: the domain keeps its fd). */
+static void set_mem(struct fixture *f, unsigned long kib, unsigned long swap_total_kib,
+		    unsigned long swap_free_kib)
 {
 	char path[128], text[256];
 	int fd, n;
@@ -108,13 +109,18 @@ static void set_avail(struct fixture *f, unsigned long kib)
 	snprintf(path, sizeof(path), "%s/meminfo", f->dir);
 	n = snprintf(text, sizeof(text),
 		     "MemTotal:       16318480 kB\nMemFree:        %lu kB\nMemAvailable:   %lu kB\n"
-		     "Inactive(file):  0 kB\nShmem:          1024 kB\nSwapTotal:      0 kB\n"
-		     "SwapFree:       0 kB\n",
-		     kib, kib);
+		     "Inactive(file):  0 kB\nShmem:          1024 kB\nSwapTotal:      %lu kB\n"
+		     "SwapFree:       %lu kB\n",
+		     kib, kib, swap_total_kib, swap_free_kib);
 	fd = open(path, O_WRONLY | O_TRUNC);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, (size_t)n), n);
 	close(fd);
+}
+
+static void set_avail(struct fixture *f, unsigned long kib)
+{
+	set_mem(f, kib, 0, 0);
 }
 
 static int setup(void **state)
@@ -275,6 +281,41 @@ static void test_preview_ranks_and_kills_nothing(void **state)
 		assert_true(p.cands[p.order[i - 1]].eff_adj >= p.cands[p.order[i]].eff_adj);
 }
 
+/*
+ * While swap is free, one "full" trigger does not kill; triggers in every
+ * window for --psi-sustain do, and after that kill the run starts over.  A
+ * gap of three windows ends a run.
+ */
+static void test_full_stall_that_lasts(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.psi_window_ms = 100; /* a gap of 300 ms ends a run */
+	f->cfg.psi_sustain_ms = 200;
+	f->params.swap_min = (struct threshold){.is_percent = true, .percent_x100 = 1000};
+	/* Below twice mem-min (2 GiB), above it; 3 of 4 GiB of swap free. */
+	set_mem(f, 1536 * 1024, 4096 * 1024, 3072 * 1024);
+	round_pressure(f->round, PRESSURE_PSI_FULL, true);
+	assert_int_equal(f->fk.kills, 0);
+	usleep(400 * 1000); /* a gap: the run starts over */
+	round_pressure(f->round, PRESSURE_PSI_FULL, true);
+	assert_int_equal(f->fk.kills, 0);
+	/* Triggers 60 ms apart: the one 200 ms or more into the run kills (the 3rd or 4th). */
+	for (int i = 0; i < 4; i++) {
+		usleep(60 * 1000);
+		round_pressure(f->round, PRESSURE_PSI_FULL, true);
+	}
+	assert_int_equal(f->fk.kills, 1);
+	/* Right after the kill the run has started over. */
+	round_pressure(f->round, PRESSURE_PSI_FULL, true);
+	assert_int_equal(f->fk.kills, 1);
+	/* Not a stall that lasts: one trigger alone never kills while swap is free. */
+	f->cfg.psi_sustain_ms = 0;
+	usleep(400 * 1000);
+	round_pressure(f->round, PRESSURE_PSI_FULL, true);
+	assert_int_equal(f->fk.kills, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_death_inside_kill_does_not_nest, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_to_kill_backs_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_stall_that_lasts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_preview_ranks_and_kills_nothing, setup,
 						teardown),
 	};

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "tree.h"
 
 #define PID 4242
 #define MAX_FILES 8
@@ -144,49 +144,12 @@ static char tmp[64];
 
 static void put(const char *rel, const char *content)
 {
-	char p[PATH_MAX];
-	size_t len = strlen(rel);
-
-	snprintf(p, sizeof(p), "%s/%s", tmp, rel);
-	/* Parents first. */
-	for (char *s = strchr(p + strlen(tmp) + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", p, strerror(errno));
-		*s = '/';
-	}
-	if (rel[len - 1] == '/')
-		return;
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
-	close(fd);
+	tree_put(tmp, rel, content);
 }
 
 static void assert_content(const char *name, const char *rel, const char *want)
 {
-	char p[PATH_MAX], buf[256];
-	int fd;
-	ssize_t n;
-
-	snprintf(p, sizeof(p), "%s/%s", tmp, rel);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fail_msg("%s: %s: %s", name, rel, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	if (strcmp(buf, want) != 0)
-		fail_msg("%s: %s holds \"%s\", not \"%s\"", name, rel, buf, want);
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
+	tree_assert(name, tmp, rel, want);
 }
 
 static void run_case(const struct thaw_case *c)
@@ -195,8 +158,7 @@ static void run_case(const struct thaw_case *c)
 	struct cgroup_roots roots = {0};
 	int proc_fd, r;
 
-	snprintf(tmp, sizeof(tmp), "/tmp/reapd-test-thaw-XXXXXX");
-	assert_non_null(mkdtemp(tmp));
+	tree_make(tmp, sizeof(tmp));
 	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++)
 		put(outside[i].path, outside[i].content);
 	put("proc/", NULL);
@@ -234,7 +196,7 @@ static void run_case(const struct thaw_case *c)
 		assert_content(c->name, outside[i].path, outside[i].content);
 
 	close(proc_fd);
-	assert_int_equal(nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	tree_remove(tmp);
 }
 
 static void test_thaw_cases(void **state)
@@ -251,11 +213,7 @@ int main(void)
 	};
 	size_t n;
 
-	/* One path component after another up to past PATH_MAX, each a real directory name. */
-	n = (size_t)snprintf(long_path, sizeof(long_path), "4:freezer:");
-	while (n < sizeof(long_path) - 16)
-		n += (size_t)snprintf(long_path + n, sizeof(long_path) - n, "/aaaaaaaaaaaaaaa");
-	snprintf(long_path + n, sizeof(long_path) - n, "\n");
+	tree_long_cgroup_line(long_path, sizeof(long_path), "4:freezer:");
 	/* More than the 4 KiB read: cut short, never half-parsed. */
 	n = 0;
 	while (n < sizeof(huge_file) - 32)

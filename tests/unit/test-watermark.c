@@ -31,6 +31,27 @@ static void test_interval(void **state)
 				 t[i].expect);
 }
 
+static void test_interval_swap(void **state)
+{
+	(void)state;
+	/* Below the memory mark with 6 GiB of swap free above a 1 GiB --swap-min: 1 s, not 10 ms. */
+	assert_int_equal(watermark_interval_swap_usec(1 * GIB, 2 * GIB, 8 * GIB, 7 * GIB, 1 * GIB,
+						      WATERMARK_MIN_RATE_KIB_S, MAXU),
+			 USEC_PER_SEC);
+	/* Swap short too: the floor. */
+	assert_int_equal(watermark_interval_swap_usec(1 * GIB, 2 * GIB, 8 * GIB, GIB / 2, 1 * GIB,
+						      WATERMARK_MIN_RATE_KIB_S, MAXU),
+			 WATERMARK_MIN_INTERVAL_USEC);
+	/* No swap: memory alone, as decide() has it. */
+	assert_int_equal(watermark_interval_swap_usec(1 * GIB, 2 * GIB, 0, 0, 0,
+						      WATERMARK_MIN_RATE_KIB_S, MAXU),
+			 WATERMARK_MIN_INTERVAL_USEC);
+	/* Memory the later of the two: its time. */
+	assert_int_equal(watermark_interval_swap_usec(8 * GIB, 2 * GIB, 8 * GIB, 2 * GIB, GIB,
+						      WATERMARK_MIN_RATE_KIB_S, MAXU),
+			 USEC_PER_SEC);
+}
+
 static void test_rate(void **state)
 {
 	struct watermark_rate w = {0};
@@ -55,6 +76,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval),
+		cmocka_unit_test(test_interval_swap),
 		cmocka_unit_test(test_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
