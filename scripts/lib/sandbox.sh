@@ -94,10 +94,13 @@ spawn() {
 	shift 2
 	while [ "$1" != "--" ]; do cgs+=("$1"); shift; done
 	shift
+	# Emptied here, not by the child's redirection, which runs in the
+	# background: the wait below must never find an earlier memhog's line.
+	: > "$out"
 	# The shell joins the cgroups, then becomes memhog: the pid stays the same.
 	# shellcheck disable=SC2016
 	CGS="${cgs[*]}" sh -c 'for cg in $CGS; do echo $$ > "$cg/cgroup.procs" || exit 99; done
-		exec "$@"' sh "$MEMHOG" -n "$name" "$@" > "$out" 2>&1 &
+		exec "$@"' sh "$MEMHOG" -n "$name" "$@" >> "$out" 2>&1 &
 	SPAWNED=$!
 	# Out of the job table: a kill is the expected end, not news for the terminal.
 	disown "$SPAWNED"

@@ -64,6 +64,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# lacking FEATURE MESSAGE: a part of a test this machine cannot run is noted
+# and left out, unless REAPD_TEST_REQUIRE names FEATURE (the lab, which has
+# every capability, requires them): then it fails.
+lacking() {
+	case " ${REAPD_TEST_REQUIRE:-} " in
+	*" $1 "*) fail "$2 (required here: REAPD_TEST_REQUIRE has $1)" ;;
+	esac
+	note "$2"
+}
+
 require_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 }
@@ -152,8 +162,11 @@ release_loop() {
 	wait "$freezer" 2>/dev/null || true
 }
 
-# freeze_setup v1|v2: creates a freezing cgroup of that kind (returns 1 if the
-# machine has none); sets FREEZE_CG.  freeze: freezes it and waits until it is.
+# freeze_setup v1|v2 (after test_memcg): creates a freezing cgroup of that kind
+# (returns 1 if the machine has none); sets FREEZE_CG.  Where the memory
+# cgroup is itself v2 (a pure v2 system) the freezer is a child cgroup inside
+# it, so the frozen process stays in reapd's scope: a cgroup beside it would
+# take the process out.  freeze: freezes it and waits until it is.
 freeze_setup() {
 	case $1 in
 	v1) [ -f "$CGROOT/freezer/cgroup.procs" ] || return 1
@@ -161,7 +174,11 @@ freeze_setup() {
 	v2) local u=$CGROOT/unified
 	    [ -f "$CGROOT/cgroup.controllers" ] && u=$CGROOT
 	    [ -f "$u/cgroup.procs" ] || return 1
-	    test_cgroup "$u" "$1"
+	    if [ "$MEMCG_KIND" = v2 ] && [ "${MEMCG#"$u"/}" != "$MEMCG" ]; then
+		    make_cgroup "$MEMCG" frozen
+	    else
+		    test_cgroup "$u" "$1"
+	    fi
 	    [ -f "$NEWCG/cgroup.freeze" ] || return 1 ;;
 	esac
 	FREEZE_CG=$NEWCG
@@ -178,8 +195,8 @@ freeze() {
 }
 
 # spawn_frozen NAME MEMHOG_ARGS...: memhog in $MEMCG and the freezing cgroup of
-# freeze_setup, then frozen; sets SPAWNED.  With both in one v2 cgroup the
-# memcg is the freezer; they are kept apart where they are apart.
+# freeze_setup, then frozen; sets SPAWNED.  In one hierarchy (pure v2) the
+# freezer, a child of $MEMCG, is the one joined last, so the process ends there.
 spawn_frozen() {
 	local name=$1
 	shift

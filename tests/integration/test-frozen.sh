@@ -10,8 +10,8 @@ require_memcg
 
 run() {
 	local kind=$1 victim grower
-	freeze_setup "$kind" || { note "no $kind freezer here: skipped that half"; return 0; }
 	test_memcg "box-$kind" 500
+	freeze_setup "$kind" || { lacking "$kind-freezer" "no $kind freezer here: skipped that half"; return 0; }
 	rm -f "$WORK/events.json"
 	spawn_frozen "frozen-$kind" --size 200 --adj 1000
 	victim=$SPAWNED

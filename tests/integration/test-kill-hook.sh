@@ -64,6 +64,7 @@ note "the hook ran as nobody, at adj 0 and SCHED_OTHER, with the victim's detail
 rm -f "$WORK/events.json"
 cat > "$WORK/slow.sh" <<SH
 #!/bin/sh
+sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status > "$WORK/out/caps"
 sleep 300 &
 echo \$! > "$WORK/out/bg.pid"
 echo \$\$ > "$WORK/out/fg.pid"
@@ -87,6 +88,13 @@ wait_until 5 dead "$(cat "$WORK/out/bg.pid")" || fail "the hook's background chi
 wait_until 5 dead "$(cat "$WORK/out/fg.pid")" || fail "the hook survived its timeout"
 stop_reapd
 note "a hook past --kill-hook-timeout was killed with its process group"
+# Run as root, a hook may switch to the victim's user (notify-desktop does):
+# reapd kept CAP_SETUID (7) and CAP_SETGID (6) for it, where it has them.
+if [ $(( (0x$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status) >> 6) & 3 )) = 3 ]; then
+	caps=0x$(cat "$WORK/out/caps")
+	[ $(( (caps >> 6) & 3 )) = 3 ] || fail "a root hook cannot switch users: CapEff $caps"
+	note "a hook run as root keeps CAP_SETUID and CAP_SETGID (CapEff $caps)"
+fi
 
 # A user that does not exist is refused before anything starts.
 set +e

@@ -3,7 +3,8 @@
 # reapd runs real kill rounds; between each pressure event (or poll) and the
 # signal there must be no malloc/calloc/realloc/free at all, and no open
 # except the per-process /proc files and the scope's cgroup.procs (cgroup v1
-# serves a held-open one stale), which cannot be held open.  Twice: without
+# serves a held-open one stale), which cannot be held open.  Opens count on
+# the loop, whose path it is; allocations on every thread.  Twice: without
 # name rules, and with --prefer/--avoid/--ignore, whose matcher runs on every
 # scan (match.c exists so that it needs no allocation).
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +31,9 @@ check_allocwatch() {
 	bad=$(awk '$1 == "open" { print $2 }' "$out" |
 		grep -vE '^([0-9]+/(oom_score_adj|stat|statm|status|cmdline|smaps_rollup|comm|task/[0-9]+/children)|cgroup.procs)$' || true)
 	[ -z "$bad" ] || fail "$1: files opened on the kill path that could be held open: $bad"
-	note "$1: $(val rounds) kill rounds: 0 allocations, 0 frees; opens only per-process /proc files and cgroup.procs ($(val opens))"
+	# A worker thaws and boosts a victim it has already signalled, meanwhile.
+	workers=$(awk '$1 == "open-worker" { print $2 }' "$out" | sort -u | tr '\n' ' ')
+	note "$1: $(val rounds) kill rounds: 0 allocations, 0 frees; the loop opens only per-process /proc files and cgroup.procs ($(val opens))${workers:+; workers, after their signals: $workers}"
 }
 
 # run_case LABEL REAPD_ARGS...: 300 MiB of victims (adj 900, 800, 700) and a

@@ -12,8 +12,11 @@ id nobody > /dev/null 2>&1 || skip "no user 'nobody'"
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 capmask() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$2/status"; }
 # CAP_DAC_OVERRIDE 1, DAC_READ_SEARCH 2, KILL 5, IPC_LOCK 14, SYS_PTRACE 19,
-# SYS_NICE 23, SYS_RESOURCE 24; with a hook user also SETGID 6, SETUID 7.
+# SYS_NICE 23, SYS_RESOURCE 24; with a kill hook also SETGID 6 and SETUID 7
+# (to run it as --kill-hook-user, or for a root hook to switch to the
+# victim's user, as notify-desktop does).
 WANTED=$(( (1 << 1) | (1 << 2) | (1 << 5) | (1 << 14) | (1 << 19) | (1 << 23) | (1 << 24) ))
+WANTED_HOOK=$(( WANTED | (1 << 6) | (1 << 7) ))
 subset() { [ $(( 0x$1 & ~$2 )) -eq 0 ]; }
 
 test_memcg box 400
@@ -28,7 +31,7 @@ chmod 755 "$WORK/hook.sh"
 start_reapd --scope "$MEMCG" --mem-min 30% --control-mode 0660 --kill-hook "$WORK/hook.sh"
 for set in CapEff CapPrm CapBnd; do
 	v=$(capmask "$set" "$REAPD_PID")
-	subset "$v" "$WANTED" || fail "reapd's $set is $v, more than $(printf %x "$WANTED")"
+	subset "$v" "$WANTED_HOOK" || fail "reapd's $set is $v, more than $(printf %x "$WANTED_HOOK")"
 done
 [ "$(capmask CapInh "$REAPD_PID")" = 0000000000000000 ] || fail "inheritable capabilities left"
 note "reapd runs with CapEff $(capmask CapEff "$REAPD_PID"), CapBnd $(capmask CapBnd "$REAPD_PID")"
@@ -41,7 +44,7 @@ wait_until 30 dead "$VICTIM" || fail "the victim was never killed"
 wait_until 10 test -s "$WORK/out/hook-caps" || fail "the hook did not run"
 for set in CapEff CapPrm CapBnd; do
 	v=$(awk -v k="$set:" '$1 == k { print $2 }' "$WORK/out/hook-caps")
-	subset "$v" "$WANTED" || fail "the hook's $set is $v"
+	subset "$v" "$WANTED_HOOK" || fail "the hook's $set is $v"
 done
 note "the root hook got no more: $(tr '\n' ' ' < "$WORK/out/hook-caps")"
 
@@ -71,6 +74,11 @@ set -e
 # ...but a sticky one, like /tmp, is fine.
 mkdir -m 1777 "$WORK/sticky"
 start_reapd --scope "$MEMCG" --control "$WORK/sticky/control"
+# No kill hook: nothing to switch users for.
+for set in CapEff CapPrm CapBnd; do
+	v=$(capmask "$set" "$REAPD_PID")
+	subset "$v" "$WANTED" || fail "without a hook, reapd's $set is $v, more than $(printf %x "$WANTED")"
+done
 [ -S "$WORK/sticky/control" ] || fail "no socket in a sticky directory"
 [ "$(stat -c %a "$WORK/sticky/control")" = 660 ] || fail "socket mode $(stat -c %a "$WORK/sticky/control")"
 stop_reapd

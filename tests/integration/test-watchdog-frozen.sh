@@ -15,8 +15,8 @@ status_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
 run() {
 	local kind=$1 victim grower rss anon
-	freeze_setup "$kind" || { note "no $kind freezer here: skipped that half"; return 0; }
 	test_memcg "box-$kind" 500
+	freeze_setup "$kind" || { lacking "$kind-freezer" "no $kind freezer here: skipped that half"; return 0; }
 	rm -f "$WORK/events.json"
 	start_reapd --scope "$MEMCG" --mem-min 15% --max-victims 1 --watchdog 1000
 	spawn_frozen "frozen-$kind" --size 200 --adj 1000

@@ -12,6 +12,7 @@ require_memcg
 test_memcg box 600
 "$REAPD" --config none --control none --scope "$MEMCG" --mem-min 30% --max-victims 1 \
 	--events "$WORK/events.json" --metrics-file "$WORK/reapd.prom" --watchdog 1000 \
+	--kill-timeout 2000 \
 	> "$WORK/reapd.log" 2>&1 &
 REAPD_PID=$!
 wait_until 10 grep -q 'psi:' "$WORK/reapd.log" || fail "reapd did not start"
