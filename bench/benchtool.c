@@ -3,8 +3,10 @@
  * benchtool: the measuring parts of bench/run that need precise timing.
  *
  *   benchtool kill --pid PID --usage FILE --mode kill|reap [--timeout-ms N] [--cpu N]
+ *                  [--no-boost]
  *       Kills PID (plain SIGKILL through a pidfd, or reapd's reaper module:
- *       SIGKILL and process_mrelease from a worker thread, then a thaw) and
+ *       SIGKILL and process_mrelease from a worker thread, then the boost, as
+ *       reapd does it unless --no-boost, and a thaw) and
  *       follows its cgroup's usage file every 100 us: prints one JSON line
  *       with the times from the signal to exit and to memory back.
  *   benchtool scan [--proc DIR]
@@ -14,7 +16,7 @@
  *       Forks N sleeping children, prints "ready", sleeps until killed.
  *   benchtool ping --socket PATH --until FILE
  *       Sends "status" on reapd's control socket back to back (at real-time
- *       priority 3, above reapd's loop (2) and its threads (1), so the
+ *       priority 4, above reapd's loop (3) and its threads (2), so the
  *       client's own delays stay out of the figures) until FILE exists;
  *       prints the reply latencies.
  */
@@ -43,6 +45,7 @@ struct kill_opts {
 	pid_t pid;
 	const char *usage;
 	bool reap;
+	bool no_boost;
 	unsigned timeout_ms;
 	int cpu;
 };
@@ -89,6 +92,7 @@ static void print_ms(const char *key, int64_t usec, bool comma)
 static int run_kill(const struct kill_opts *o)
 {
 	struct cgroup_roots roots = {0};
+	struct boost_env env;
 	struct reaper *reaper = NULL;
 	struct reaper_result res = {0};
 	int pidfd, usage_fd, proc_fd;
@@ -96,6 +100,11 @@ static int run_kill(const struct kill_opts *o)
 	int64_t t_exit = -1, t_mem = -1;
 	bool have_result = !o->reap;
 
+	/* reapd's CPUs are those benchtool may use before it pins itself. */
+	if (boost_env_open("/sys/fs/cgroup", &env) < 0) {
+		perror("benchtool: sched_getaffinity");
+		return 1;
+	}
 	pin(o->cpu); /* before the reaper starts: its worker inherits the CPU */
 	pidfd = sys_pidfd_open(o->pid);
 	usage_fd = open(o->usage, O_RDONLY | O_CLOEXEC);
@@ -109,7 +118,8 @@ static int run_kill(const struct kill_opts *o)
 	want = before > anon * 9 / 10 ? before - anon * 9 / 10 : 0;
 	if (o->reap) {
 		struct reaper_config rc = {.threads = 1, .queue_capacity = 4, .reap = true,
-					   .proc_fd = proc_fd, .roots = &roots};
+					   .boost = !o->no_boost, .proc_fd = proc_fd,
+					   .roots = &roots, .boost_env = &env};
 
 		cgroup_roots_find("/sys/fs/cgroup", &roots);
 		if (reaper_new(&rc, &reaper) < 0)
@@ -145,12 +155,15 @@ static int run_kill(const struct kill_opts *o)
 	print_ms("signal_to_exit_ms", t_exit, true);
 	print_ms("signal_to_memory_back_ms", t_mem, true);
 	print_ms("reap_ms", res.reaped ? (int64_t)res.reap_usec : -1, true);
-	printf("\"reaped\":%s,\"reaped_kib\":%llu,\"thawed\":%s,\"timeout_ms\":%u}\n",
-	       res.reaped ? "true" : "false", (unsigned long long)res.reaped_kib,
-	       res.thawed ? "true" : "false", o->timeout_ms);
+	printf("\"reaped\":%s,\"reaped_kib\":%llu,\"thawed\":%s,", res.reaped ? "true" : "false",
+	       (unsigned long long)res.reaped_kib, res.thawed ? "true" : "false");
+	printf("\"boosted\":%s,\"boosted_threads\":%u,\"cpu_moved\":%s,\"timeout_ms\":%u}\n",
+	       res.boosted ? "true" : "false", res.boost_threads, res.cpu_moved ? "true" : "false",
+	       o->timeout_ms);
 	fflush(stdout);
 	reaper_free(reaper);
 	cgroup_roots_free(&roots);
+	boost_env_close(&env);
 	return 0;
 }
 
@@ -159,7 +172,8 @@ static int kill_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"pid", required_argument, NULL, 'p'},	 {"usage", required_argument, NULL, 'u'},
 		{"mode", required_argument, NULL, 'm'},	 {"timeout-ms", required_argument, NULL, 't'},
-		{"cpu", required_argument, NULL, 'c'},	 {NULL, 0, NULL, 0},
+		{"cpu", required_argument, NULL, 'c'},	 {"no-boost", no_argument, NULL, 'b'},
+		{NULL, 0, NULL, 0},
 	};
 	struct kill_opts o = {.timeout_ms = 10000};
 	int ch;
@@ -181,12 +195,16 @@ static int kill_main(int argc, char **argv)
 		case 'c':
 			o.cpu = atoi(optarg);
 			break;
+		case 'b':
+			o.no_boost = true;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (o.pid <= 0 || !o.usage) {
-		fprintf(stderr, "usage: benchtool kill --pid PID --usage FILE --mode kill|reap\n");
+		fprintf(stderr, "usage: benchtool kill --pid PID --usage FILE --mode kill|reap "
+				"[--no-boost]\n");
 		return 2;
 	}
 	return run_kill(&o);
@@ -277,7 +295,7 @@ static int cmp_u64(const void *a, const void *b)
 static int ping_main(int argc, char **argv)
 {
 	const char *path = NULL, *until = NULL;
-	struct sched_param sp = {.sched_priority = 3};
+	struct sched_param sp = {.sched_priority = 4};
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	size_t n = 0, cap = 1 << 20;
 	uint64_t *lat = malloc(cap * sizeof(*lat));

@@ -36,16 +36,26 @@ def machine_facts(ctx):
 
 
 def chart(results, path_base):
-    """Draws scenario 1's memory-back times as grouped bars. Returns the file, or None."""
+    """Draws scenario 1's memory-back times as grouped bars, one per mode (the scenario's
+    "chart_series"; SIGKILL alone and reapd by default). Returns the file, or None."""
     rows = [r for res in results for r in res.get("chart", [])]
+    series = next((res["chart_series"] for res in results if res.get("chart_series")),
+                  ["SIGKILL alone", "reapd (SIGKILL + process_mrelease)"])
     if not rows or not shutil.which("gnuplot"):
         return None
     data = path_base + ".dat"
     with open(data, "w") as f:
-        for label, kill_ms, reap_ms in rows:
-            f.write(f"\"{label}\" {kill_ms or 0} {reap_ms or 0}\n")
-    for term, ext in (("pngcairo size 900,500", "png"), ("png size 900,500", "png"),
-                      ("svg size 900,500", "svg")):
+        for label, *values in rows:
+            # A missing value is a gap in its cluster, not a bar at zero.
+            f.write(f"\"{label}\" " + " ".join("NaN" if v is None else str(v)
+                                               for v in values[:len(series)]) + "\n")
+    colours = ["#c0504d", "#9bbb59", "#4f81bd", "#8064a2"]
+    plots = ", ".join(f"'{data if i == 0 else ''}' using {i + 2}"
+                      + (":xtic(1)" if i == 0 else "")
+                      + f" title '{name}' lc rgb '{colours[i % len(colours)]}'"
+                      for i, name in enumerate(series))
+    for term, ext in (("pngcairo size 1100,600", "png"), ("png size 1100,600", "png"),
+                      ("svg size 1100,600", "svg")):
         out = f"{path_base}.{ext}"
         script = f"""
 set terminal {term} noenhanced
@@ -57,10 +67,11 @@ set style fill solid 0.8 border -1
 set logscale y
 set ylabel 'milliseconds'
 set yrange [0.1:*]
-set xtics rotate by -15 scale 0
+set xtics rotate by -30 scale 0
+set bmargin 9
+set rmargin 12
 set key top left
-plot '{data}' using 2:xtic(1) title 'SIGKILL alone' lc rgb '#c0504d', \\
-     '' using 3 title 'reapd (SIGKILL + process_mrelease)' lc rgb '#4f81bd'
+plot {plots}
 """
         r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
         if r.returncode == 0 and os.path.getsize(out) > 0:

@@ -39,6 +39,26 @@ def freezer_v1_root():
     return root if os.path.exists(os.path.join(root, "cgroup.procs")) else None
 
 
+def cpu_v1_root():
+    """The cgroup v1 cpu controller's root (with CFS bandwidth), or None."""
+    for name in ("cpu", "cpu,cpuacct"):
+        root = os.path.join(CGROOT, name)
+        if os.path.exists(os.path.join(root, "cpu.cfs_quota_us")):
+            return root
+    return None
+
+
+def cpu_v2_root():
+    """The cgroup v2 root when its children get the cpu controller (cpu.max), or None."""
+    root = unified_root()
+    try:
+        if root and "cpu" in read(os.path.join(root, "cgroup.subtree_control")).split():
+            return root
+    except OSError:
+        pass
+    return None
+
+
 def write(path, value):
     with open(path, "w") as f:
         f.write(str(value))
@@ -125,6 +145,25 @@ class Sandbox:
             return None
         return path
 
+    def cpucg(self, kind, quota_usec, period_usec, name="cpu"):
+        """A cgroup limited to quota_usec of CPU time per period_usec: the v1 cpu
+        controller (cpu.cfs_quota_us) or a cgroup v2 child with cpu.max. Returns
+        its path, or None without that controller."""
+        root = cpu_v1_root() if kind == "v1" else cpu_v2_root()
+        if not root:
+            return None
+        path = self._mkdir(root, f"{name}-{kind}")
+        if kind == "v1":
+            write(os.path.join(path, "cpu.cfs_period_us"), period_usec)
+            write(os.path.join(path, "cpu.cfs_quota_us"), quota_usec)
+        else:
+            write(os.path.join(path, "cpu.max"), f"{quota_usec} {period_usec}")
+        return path
+
+    def move(self, pid, cg):
+        """Moves process pid (every thread) into cg, one of this sandbox's cgroups."""
+        write(os.path.join(cg, "cgroup.procs"), pid)
+
     def unified(self, name):
         """A cgroup v2 group (for PSI accounting), or None."""
         root = unified_root()
@@ -174,6 +213,15 @@ class Sandbox:
                     pass
 
     def cleanup(self):
+        # A SIGINT or SIGTERM (bench/run turns it into KeyboardInterrupt) must not cut
+        # the cleanup short and leave cgroups behind: it waits, pending, until the end.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self._cleanup()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _cleanup(self):
         self.thaw_all()
         killed = set()
         for cg in reversed(self.cgroups):

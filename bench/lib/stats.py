@@ -35,3 +35,19 @@ def ratio(a, b):
 
 def raw(values, digits=1):
     return " ".join("-" if v is None else f"{v:.{digits}f}" for v in values)
+
+
+def censored_median(values, limit):
+    """Median of values in which None is a run that went past limit (slower than any).
+    Returns (median, bounded), bounded meaning the true median is above the value
+    returned (limit itself when the middle run went past it), or (None, False) for none."""
+    xs = sorted(values, key=lambda v: float("inf") if v is None else v)
+    n = len(xs)
+    if not n:
+        return None, False
+    lo, hi = xs[(n - 1) // 2], xs[n // 2]
+    if lo is None:
+        return limit, True
+    if hi is None:
+        return (lo + limit) / 2, True
+    return (lo + hi) / 2, False

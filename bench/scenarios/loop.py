@@ -22,7 +22,7 @@ TITLE = "The loop never blocks"
 
 PREEMPT_NOTE = """The slowest replies with the reaper pool are not the loop's doing. Traced
 with `perf sched` on this machine: at the slow request, reapd's main thread
-(SCHED_FIFO 2, one above its reaper threads, so a reap cannot keep it off a
+(SCHED_FIFO one above its reaper threads, so a reap cannot keep it off a
 CPU) was runnable but queued on the CPU where the dying victim was tearing
 down its address space in the kernel (exit_mmap, concurrently with the reap);
 this kernel runs with `preempt={preempt}`, so a real-time task gets that CPU
