@@ -27,7 +27,8 @@ SHARE=$DEST$(abs "$(intro datadir)")
 for f in "$SBIN/reapd" "$BIN/reapctl" "$SHARE/reapd/notify-desktop"; do
 	[ -x "$f" ] || fail "not installed or not executable: ${f#"$DEST"}"
 done
-for f in "$MAN/man8/reapd.8" "$MAN/man1/reapctl.1" "$MAN/man5/reapd.conf.5" "$ETC/reapd.conf"; do
+for f in "$MAN/man8/reapd.8" "$MAN/man1/reapctl.1" "$MAN/man5/reapd.conf.5" "$ETC/reapd.conf" \
+	"$SHARE/reapd/desktop.conf"; do
 	[ -f "$f" ] || fail "not installed: ${f#"$DEST"}"
 done
 UNIT=$(find "$DEST" -name reapd.service -path '*systemd/system*')
@@ -36,6 +37,12 @@ TMPFILES=$(find "$DEST" -name reapd.conf -path '*tmpfiles.d*')
 [ -n "$TMPFILES" ] || fail "no tmpfiles entry installed"
 grep -q "^ExecStart=$(abs "$(intro sbindir)")/reapd " "$UNIT" || fail "the unit runs the wrong binary"
 grep -q '^d /run/reapd ' "$TMPFILES" || fail "the tmpfiles entry does not make /run/reapd"
+# reapd.conf(5)'s example writes events into a folder the unit must make at
+# start: under ProtectSystem=strict reapd cannot, and without it does not start.
+events=$(sed -n 's/^events = //p' "$SRC/docs/reapd.conf.5")
+[ -n "$events" ] || fail "reapd.conf(5)'s example has no events file"
+[ "$(dirname "$events")" = "/var/log/$(sed -n 's/^LogsDirectory=//p' "$UNIT")" ] ||
+	fail "the unit does not make $(dirname "$events") (LogsDirectory=) for the example's events file"
 [ -z "$(find "$DEST" -name 'memhog*' -o -name 'benchtool*' -o -name 'test-*')" ] ||
 	fail "test or bench binaries installed"
 "$SBIN/reapd" --version | grep -q '^reapd ' || fail "installed reapd does not run"
