@@ -195,6 +195,16 @@ static int set_psi_critical(struct config *c, const char *v, char *why, size_t n
 	return set_uint(&c->psi_critical_ms, v, 0, 10000, why, n);
 }
 
+static int set_thrashing_limit(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_uint(&c->thrashing_limit_pct, v, 0, 10000, why, n);
+}
+
+static int set_thrashing_decay(struct config *c, const char *v, char *why, size_t n)
+{
+	return set_uint(&c->thrashing_decay_pct, v, 0, 100, why, n);
+}
+
 static int set_psi_sustain(struct config *c, const char *v, char *why, size_t n)
 {
 	return set_uint(&c->psi_sustain_ms, v, 0, 600000, why, n);
@@ -407,6 +417,11 @@ static const struct option_def options[] = {
 	{"psi-sustain", 0, "MS",
 	 "\"full\" triggers in every window this long kill while swap is free, 0 = off (10000)",
 	 set_psi_sustain},
+	{"thrashing-limit", 0, "PCT",
+	 "refaults per 1 s window, % of the LRU, that kill while tasks stall, 0 = off (100)",
+	 set_thrashing_limit},
+	{"thrashing-decay", 0, "PCT", "lower the limit this much after a thrashing kill (10)",
+	 set_thrashing_decay},
 	{"psi-window", 0, "MS", "PSI window (1000; 2000 multiples where 1000 is refused)",
 	 set_psi_window},
 	{"no-reap", 0, NULL, "kill without process_mrelease (for comparison)", set_no_reap},
@@ -465,6 +480,8 @@ void config_init(struct config *c)
 		.psi_critical_ms = 700,
 		.psi_sustain_ms = 10000,
 		.psi_window_ms = 1000,
+		.thrashing_limit_pct = 100,
+		.thrashing_decay_pct = 10,
 		.control_is_default = true,
 		.control_mode = 0660,
 		.lmkd_mode = 0660,

@@ -33,6 +33,8 @@ struct config {
 	unsigned psi_full_ms; /* stall per window for the "full" trigger, 0: off */
 	unsigned psi_critical_ms; /* "full" stall per window that kills while swap is free, 0: off */
 	unsigned psi_sustain_ms;  /* "full" triggers this long in a row kill while swap is free */
+	unsigned thrashing_limit_pct; /* refaults per window, % of the LRU, that kill (0: off) */
+	unsigned thrashing_decay_pct; /* the limit lowers this much after a thrashing kill */
 	unsigned psi_window_ms;
 	bool no_reap;
 	bool no_boost; /* leave a victim's scheduling, CPUs and CPU limits as they are */

@@ -125,6 +125,21 @@ static void put_lmkd(struct ctl_answer *a, struct jsonw *w)
 	jsonw_object_end(w);
 }
 
+/* The thrashing figures as the loop last measured them, beside their limits. */
+static void put_thrashing(struct ctl_answer *a, struct jsonw *w)
+{
+	const struct thrash *t = round_thrash(a->round);
+
+	jsonw_key(w, "thrashing");
+	jsonw_object_begin(w);
+	jsonw_kv_bool(w, "measured", t->valid); /* false: no refault counters (cgroup v1) */
+	jsonw_kv_uint(w, "percent", t->pct);
+	jsonw_kv_uint(w, "limit_percent", t->cur_limit_pct);
+	jsonw_kv_uint(w, "base_limit_percent", t->limit_pct);
+	jsonw_kv_bool(w, "direct_reclaim", t->direct_reclaim);
+	jsonw_object_end(w);
+}
+
 static int answer_status(struct ctl_answer *a, struct jsonw *w)
 {
 	const struct killer_stats *ks = killer_stats(a->killer);
@@ -154,6 +169,7 @@ static int answer_status(struct ctl_answer *a, struct jsonw *w)
 	jsonw_kv_uint(w, "unfreeable_kib", round_unfreeable_kib(a->round));
 	jsonw_kv_bool(w, "nothing_to_kill", round_nothing_to_kill(a->round));
 	jsonw_object_end(w);
+	put_thrashing(a, w);
 	put_pressure(a, w);
 	jsonw_key(w, "pending");
 	jsonw_object_begin(w);

@@ -106,6 +106,7 @@ static void fill_gauges(void *ctx, struct metrics_gauges *g)
 	g->swap_free_kib = m->swap_free_kib;
 	g->shmem_kib = m->shmem_kib;
 	g->unfreeable_kib = round_unfreeable_kib(d->round);
+	g->thrash = round_thrash(d->round);
 	g->pending_victims = killer_pending(d->killer);
 	g->killer = killer_stats(d->killer);
 }

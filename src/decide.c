@@ -13,6 +13,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_MINFREE] = "minfree",
 	[REASON_PSI_CRITICAL] = "psi_critical",
 	[REASON_PSI_SUSTAINED] = "psi_sustained",
+	[REASON_THRASHING] = "thrashing",
 };
 
 const char *kill_reason_name(enum kill_reason r)
@@ -121,6 +122,23 @@ int decide(const struct decide_params *p, const struct mem_state *mem, unsigned 
 		 */
 		d.reason = REASON_PSI_CRITICAL;
 		mark = d.mem_low_kib;
+	} else if (mem->thrashing &&
+		   ((fired & (PRESSURE_PSI_SOME | PRESSURE_PSI_FULL | PRESSURE_PSI_CRITICAL)) ||
+		    mem->direct_reclaim)) {
+		/*
+		 * Pages evicted and read back faster than the LRU turns over,
+		 * while tasks stall or reclaim for themselves: the machine
+		 * crawls however much swap or "available" memory is left
+		 * (lmkd's thrashing rule).  What stops it is a death, not an
+		 * amount freed: the thrasher's own memory may be small (its
+		 * working set is file cache, which its death does not free), so
+		 * the round takes the first victim that frees anything at all,
+		 * whatever --target says.
+		 */
+		d.reason = REASON_THRASHING;
+		d.target_kib = 1;
+		*ret = d;
+		return 1;
 	} else if ((fired & PRESSURE_PSI_SUSTAINED) && below_low) {
 		/*
 		 * Or a lesser stall that does not end: in the same benchmark a

@@ -22,6 +22,7 @@ enum kill_reason {
 	REASON_MINFREE,             /* free memory and file cache below an lmkd minfree level */
 	REASON_PSI_CRITICAL,        /* critical full stall, below the low mark, swap still free */
 	REASON_PSI_SUSTAINED,       /* full stalls for --psi-sustain, below the low mark, swap free */
+	REASON_THRASHING,           /* refaults above --thrashing-limit while stalling or reclaiming */
 	REASON_COUNT
 };
 
@@ -47,6 +48,11 @@ struct mem_state {
 	uint64_t file_kib; /* page cache that could be dropped */
 	uint64_t shmem_kib;   /* tmpfs, shm and memfd pages: no kill frees them */
 	uint64_t charged_kib; /* what kills can lower (domain_charged_kib()), for measuring */
+	struct vm_counters vm; /* reclaim counters (domain_read()), when have_vm */
+	bool have_vm;
+	/* Set by the round from its thrash state (thrash.h), not by domain_read(): */
+	bool thrashing;      /* refaults above the thrashing limit in the current window */
+	bool direct_reclaim; /* allocating tasks reclaimed pages since the last look (system only) */
 };
 
 #define DECIDE_MAX_LEVELS 6

@@ -13,7 +13,7 @@
 #include "parse.h"
 #include "sys.h"
 
-#define STAT_BUF 8192
+#define STAT_BUF 16384 /* /proc/vmstat is about 4 KiB */
 
 /* The files of a cgroup domain, by the role they play. */
 enum cg_file {
@@ -39,6 +39,8 @@ struct domain {
 	char *name;
 	int dirfd;
 	int meminfo_fd;
+	int vmstat_fd; /* the system's reclaim counters (-1: none) */
+	uint64_t page_size;
 	int fds[CG_N_FILES];
 	unsigned long long limit_bytes;
 	char buf[STAT_BUF];
@@ -54,6 +56,8 @@ int domain_open(const char *proc_root, const char *scope, struct domain **ret)
 	if (!d)
 		return -ENOMEM;
 	d->dirfd = -1;
+	d->vmstat_fd = -1;
+	d->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	for (int i = 0; i < CG_N_FILES; i++)
 		d->fds[i] = -1;
 
@@ -70,6 +74,9 @@ int domain_open(const char *proc_root, const char *scope, struct domain **ret)
 	}
 	if (!scope) {
 		d->kind = DOMAIN_SYSTEM;
+		/* Optional: without it there is no thrashing figure, nothing else lost. */
+		snprintf(path, sizeof(path), "%s/vmstat", proc_root);
+		d->vmstat_fd = open(path, O_RDONLY | O_CLOEXEC);
 		*ret = d;
 		return 0;
 	}
@@ -109,6 +116,7 @@ void domain_free(struct domain *d)
 	if (!d)
 		return;
 	safe_close(d->meminfo_fd);
+	safe_close(d->vmstat_fd);
 	safe_close(d->dirfd);
 	for (int i = 0; i < CG_N_FILES; i++)
 		safe_close(d->fds[i]);
@@ -220,6 +228,8 @@ static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_st
 	if (r < 0 && r != -ENOENT)
 		return r;
 	cgroup_file_kib(d, m);
+	/* v2 counts refaults per cgroup; v1's memory.stat has no such counters. */
+	m->have_vm = d->kind == DOMAIN_CGROUP_V2 && parse_vm_counters(d->buf, d->page_size, &m->vm) == 0;
 
 	/* v1 reports "unlimited" as a huge page-aligned number; anything past RAM is no limit. */
 	if (limit / 1024 >= mi->total_kib) {
@@ -265,6 +275,11 @@ int domain_read(struct domain *d, struct mem_state *ret)
 		m.avail_kib = mi.available_kib;
 		m.swap_total_kib = mi.swap_total_kib;
 		m.swap_free_kib = mi.swap_free_kib;
+		if (d->vmstat_fd >= 0) {
+			n = pread_str(d->vmstat_fd, d->buf, sizeof(d->buf));
+			m.have_vm = (n >= 0 || n == -EOVERFLOW) &&
+				    parse_vm_counters(d->buf, 1, &m.vm) == 0;
+		}
 	} else if ((r = read_cgroup(d, &mi, &m)) < 0) {
 		return r;
 	}

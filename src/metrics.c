@@ -226,6 +226,16 @@ int metrics_format(const struct metrics *m, const struct metrics_gauges *g, char
 	gauge(&t, "reapd_unfreeable_bytes",
 	      "Shared memory filling the domain while no kill can free enough (0: none).",
 	      g->unfreeable_kib * 1024);
+	if (g->thrash && g->thrash->valid) {
+		gauge(&t, "reapd_thrashing_percent",
+		      "Refaults in the current window as a share of the LRU, with what earlier windows left.",
+		      g->thrash->pct);
+		gauge(&t, "reapd_thrashing_limit_percent",
+		      "The thrashing figure above which a stall kills (lowered by kills in the window).",
+		      g->thrash->cur_limit_pct);
+		gauge(&t, "reapd_direct_reclaim",
+		      "1 while allocating tasks reclaim pages themselves.", g->thrash->direct_reclaim);
+	}
 	counter(&t, "reapd_respawn_holds_total",
 		"Command lines held back because their kills kept coming back without relief.",
 		g->respawn_holds);

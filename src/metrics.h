@@ -14,6 +14,7 @@
 #include "events.h"
 #include "killer.h"
 #include "notifier.h"
+#include "thrash.h"
 
 #define METRICS_HISTORY 64
 
@@ -51,6 +52,7 @@ struct metrics_gauges {
 	uint64_t shmem_kib;      /* shared memory in the domain */
 	uint64_t unfreeable_kib; /* of it, what blocks the current episode (0: none) */
 	uint64_t respawn_holds;  /* command lines held back as respawning, since start */
+	const struct thrash *thrash; /* NULL: not reported */
 	size_t pending_victims;
 	size_t lmkd_registered;
 	const struct killer_stats *killer;

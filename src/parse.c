@@ -343,6 +343,52 @@ int parse_keyed_u64(const char *buf, const char *key, uint64_t *ret)
 	return -ENOENT;
 }
 
+/* Adds the values of @keys (sizes in @unit) to *@sum, in pages.  Returns 0 or -errno. */
+static int sum_keys(const char *buf, const char *const keys[2], uint64_t unit, uint64_t *sum)
+{
+	*sum = 0;
+	for (int i = 0; i < 2; i++) {
+		uint64_t v;
+		int r = parse_keyed_u64(buf, keys[i], &v);
+
+		if (r < 0)
+			return r;
+		*sum += v / unit;
+	}
+	return 0;
+}
+
+int parse_vm_counters(const char *buf, uint64_t lru_unit, struct vm_counters *ret)
+{
+	/* vmstat's names carry "nr_", memory.stat's do not. */
+	static const char *const vm_file[2] = {"nr_active_file", "nr_inactive_file"};
+	static const char *const vm_anon[2] = {"nr_active_anon", "nr_inactive_anon"};
+	static const char *const cg_file[2] = {"active_file", "inactive_file"};
+	static const char *const cg_anon[2] = {"active_anon", "inactive_anon"};
+	bool pages = lru_unit == 1;
+	struct vm_counters c = {0};
+	int r;
+
+	if (lru_unit == 0)
+		return -EINVAL;
+	r = parse_keyed_u64(buf, "workingset_refault_file", &c.refault_file);
+	if (r == -ENOENT) /* before 5.9: one counter, of file pages */
+		r = parse_keyed_u64(buf, "workingset_refault", &c.refault_file);
+	if (r < 0)
+		return r;
+	r = parse_keyed_u64(buf, "workingset_refault_anon", &c.refault_anon);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if ((r = sum_keys(buf, pages ? vm_file : cg_file, lru_unit, &c.file_lru)) < 0 ||
+	    (r = sum_keys(buf, pages ? vm_anon : cg_anon, lru_unit, &c.anon_lru)) < 0)
+		return r;
+	r = parse_keyed_u64(buf, "pgscan_direct", &c.pgscan_direct);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*ret = c;
+	return 0;
+}
+
 int parse_cgroup_value(const char *buf, uint64_t *ret)
 {
 	const char *p = buf;

@@ -105,6 +105,23 @@ int parse_meminfo(const char *buf, struct meminfo *ret);
  */
 int parse_keyed_u64(const char *buf, const char *key, uint64_t *ret);
 
+/* What reclaim has done so far, from /proc/vmstat or a v2 memory.stat. */
+struct vm_counters {
+	uint64_t refault_file, refault_anon; /* workingset refaults since boot (pages) */
+	uint64_t file_lru, anon_lru;         /* active + inactive LRU (pages) */
+	uint64_t pgscan_direct;              /* pages scanned by allocating tasks (0: not shown) */
+};
+
+/*
+ * Parses the reclaim counters of /proc/vmstat (@lru_unit 1: its LRU sizes are
+ * pages) or of a cgroup v2 memory.stat (@lru_unit the page size: its sizes
+ * are bytes); refaults and scans are page counts in both.  Kernels before 5.9
+ * have one refault counter, "workingset_refault", of file pages.  Returns 0,
+ * -ENOENT when the refault or LRU counters are missing (cgroup v1, very old
+ * kernels), -EINVAL when one is not a number or @lru_unit is 0.
+ */
+int parse_vm_counters(const char *buf, uint64_t lru_unit, struct vm_counters *ret);
+
 /* Parses a cgroup value file: a number or "max" (UINT64_MAX). Returns 0 or -EINVAL. */
 int parse_cgroup_value(const char *buf, uint64_t *ret);
 

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "sys.h"
+#include "thrash.h"
 #include "watermark.h"
 
 #define MAX_POLL_USEC     (2500 * USEC_PER_MSEC)
@@ -54,6 +55,7 @@ struct round {
 
 	struct mem_state mem; /* as last read */
 	struct watermark_rate rate;
+	struct thrash thrash;
 	uint64_t follow_until_usec;
 	/* The current run of "full" triggers, one per window, and its last one (0: none). */
 	uint64_t full_since_usec, full_last_usec;
@@ -269,6 +271,7 @@ int round_new(const struct round_config *rc, struct round **ret)
 	r->loadavg_fd = open_at(rc->proc_fd, "loadavg", O_RDONLY);
 	loop_timer_init(&r->poll_timer, on_poll, r);
 	loop_timer_init(&r->death_timer, on_deaths, r);
+	thrash_init(&r->thrash, r->cfg->thrashing_limit_pct, r->cfg->thrashing_decay_pct);
 	domain_read(r->domain, &r->mem);
 	if ((e = setup_tables(r, rc)) < 0) {
 		round_free(r);
@@ -323,6 +326,11 @@ void round_set_victims(struct round *r, uint32_t *victims)
 const struct mem_state *round_mem(const struct round *r)
 {
 	return &r->mem;
+}
+
+const struct thrash *round_thrash(const struct round *r)
+{
+	return &r->thrash;
 }
 
 uint64_t round_unfreeable_kib(const struct round *r)
@@ -454,6 +462,9 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 	struct kill_round round = {.reason = dec->reason, .target_kib = dec->target_kib,
 				   .charged_kib = m->charged_kib};
 	uint64_t found_kib = 0;
+	/* The thrashing figure the decision saw (a kill lowers the limit). */
+	uint64_t thrash_pct = r->thrash.pct;
+	unsigned thrash_limit = r->thrash.cur_limit_pct;
 	int n, chosen = 0;
 
 	/* A stall that lasts must last again after a kill before it kills again. */
@@ -481,6 +492,7 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 			r->credit_base_kib = m->avail_kib;
 		r->killer->kill(r->killer_ctx, &round, cands, r->victims, (size_t)chosen);
 		reapd_kill_path_rounds++;
+		thrash_killed(&r->thrash, dec->reason == REASON_THRASHING);
 		kill_path_leave(); /* the signals are out; what follows may take its time */
 		if (r->metrics)
 			metrics_round(r->metrics, round.scan_usec);
@@ -491,12 +503,14 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 	}
 	/* The state the decision saw, against its marks: what a test compares a kill with. */
 	log_debug("round %s: avail %llu KiB (mark %llu), swap free %llu of %llu KiB (mark %llu), "
-		  "target %llu KiB, min adj %d: %zu processes, %d candidates, %d chosen in %.3f ms",
+		  "target %llu KiB, min adj %d: %zu processes, %d candidates, %d chosen in %.3f ms; "
+		  "thrashing %llu %% (limit %u %%)%s",
 		  kill_reason_name(dec->reason), (unsigned long long)m->avail_kib,
 		  (unsigned long long)dec->mem_min_kib, (unsigned long long)m->swap_free_kib,
 		  (unsigned long long)m->swap_total_kib, (unsigned long long)dec->swap_min_kib,
 		  (unsigned long long)dec->target_kib, dec->min_adj, round.scanned, n, chosen,
-		  (double)round.scan_usec / 1000.0);
+		  (double)round.scan_usec / 1000.0, (unsigned long long)thrash_pct, thrash_limit,
+		  m->direct_reclaim ? ", direct reclaim" : "");
 	if (proctab_overflowed(r->pt))
 		grow_tables(r);
 	note_unwalked(r);
@@ -550,6 +564,22 @@ static int read_domain(struct round *r, uint64_t now)
 	return e;
 }
 
+/* Feeds the counters just read to the thrash state; marks @m with its verdict. */
+static void update_thrash(struct round *r, struct mem_state *m, uint64_t now)
+{
+	/* A reload may change the limits; the new ones hold from the next window. */
+	r->thrash.limit_pct = r->cfg->thrashing_limit_pct;
+	r->thrash.decay_pct = r->cfg->thrashing_decay_pct;
+	thrash_update(&r->thrash, m->have_vm ? &m->vm : NULL, now / USEC_PER_MSEC);
+	m->thrashing = thrash_over(&r->thrash);
+	/*
+	 * A cgroup at its limit reclaims in its tasks' context all the time
+	 * (its page cache fills it): only the system's direct reclaim, below
+	 * the min watermark, says memory is short.
+	 */
+	m->direct_reclaim = r->thrash.direct_reclaim && domain_kind(r->domain) == DOMAIN_SYSTEM;
+}
+
 void round_evaluate(struct round *r, unsigned fired)
 {
 	struct decision dec;
@@ -561,6 +591,7 @@ void round_evaluate(struct round *r, unsigned fired)
 		return;
 	}
 	rate = watermark_rate_update(&r->rate, r->mem.avail_kib, now);
+	update_thrash(r, &r->mem, now);
 	if (r->sources && sources_thresholds_stale(r->sources)) {
 		/* Re-registering thresholds (the limit changed) is set-up, not the kill path. */
 		kill_path_leave();
@@ -650,6 +681,8 @@ int round_preview(struct round *r, size_t limit, struct round_preview *ret)
 
 	if ((e = domain_read(r->domain, &m)) < 0)
 		return e;
+	m.thrashing = r->mem.thrashing; /* measured over a window: as the loop last saw it */
+	m.direct_reclaim = r->mem.direct_reclaim;
 	round_now(r, &m, &dec);
 	n = scan(r, ADJ_MIN + 1, &cands);
 	if (n < 0)

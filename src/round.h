@@ -25,6 +25,7 @@
 #include "killer.h"
 #include "loop.h"
 #include "metrics.h"
+#include "thrash.h"
 #include "policy.h"
 #include "proctab.h"
 #include "respawn.h"
@@ -119,6 +120,9 @@ int round_preview(struct round *r, size_t limit, struct round_preview *ret);
 
 /* Returns the memory state as last read. */
 const struct mem_state *round_mem(const struct round *r);
+
+/* Returns the thrashing state as of the last evaluation. */
+const struct thrash *round_thrash(const struct round *r);
 
 /* Returns the shared memory blocking the current short episode (0: none). */
 uint64_t round_unfreeable_kib(const struct round *r);

@@ -49,6 +49,7 @@ struct opts {
 	int adj;
 	bool have_adj;
 	bool grow;
+	bool reread;	/* --reread: read the --file-mib file over and over once ready */
 	bool thp;
 	bool quiet;
 	const char *name;
@@ -83,6 +84,8 @@ static void usage(FILE *f)
 	      "                      (default 0: one byte per page, compressed to nothing)\n"
 	      "  -f, --file-mib MIB  also write and read this many MiB of an unlinked temp file\n"
 	      "                      ($TMPDIR, default /var/tmp) to fill page cache\n"
+	      "  -F, --reread        once ready, read the --file-mib file over and over: a file\n"
+	      "                      working set larger than the memory it has thrashes\n"
 	      "  -S, --shm PATH:MIB  create (or open) PATH, size it to MIB and map it shared,\n"
 	      "                      touching every page: on tmpfs (/dev/shm) this is shared\n"
 	      "                      memory, which outlives the process unless it is the last user\n"
@@ -171,6 +174,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{"size", required_argument, NULL, 's'},
 		{"rate", required_argument, NULL, 'r'},
 		{"grow", no_argument, NULL, 'g'},
+		{"reread", no_argument, NULL, 'F'},
 		{"max", required_argument, NULL, 'm'},
 		{"adj", required_argument, NULL, 'a'},
 		{"name", required_argument, NULL, 'n'},
@@ -189,11 +193,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	char maxs[32];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tz:f:S:c:C:RT:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:r:gm:a:n:tz:f:FS:c:C:RT:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->size_mib = parse_mib("--size", optarg); break;
 		case 'r': o->rate = parse_rate("--rate", optarg); break;
 		case 'g': o->grow = true; break;
+		case 'F': o->reread = true; break;
 		case 'm': o->max_mib = parse_mib("--max", optarg); break;
 		case 'a': o->adj = parse_adj("--adj", optarg); o->have_adj = true; break;
 		case 'n': o->name = optarg; break;
@@ -223,6 +228,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	snprintf(maxs, sizeof(maxs), "%" PRIu64, o->max_mib);
 	if (o->max_mib && !o->grow)
 		bad_value("--max", maxs, "only meaningful with --grow");
+	if (o->reread && (!o->file_mib || o->grow)) {
+		fprintf(stderr, "memhog: --reread needs --file-mib and no --grow\n");
+		exit(2);
+	}
 	if (o->max_mib && o->max_mib < o->size_mib)
 		bad_value("--max", maxs, "smaller than --size");
 }
@@ -280,8 +289,11 @@ static _Noreturn void file_fail(const char *what, const char *path)
 	exit(1);
 }
 
-/* Write then read back an unlinked temp file; its clean pages stay cached while we live. */
-static void fill_page_cache(uint64_t mib)
+/*
+ * Write then read back an unlinked temp file; its clean pages stay cached
+ * while we live.  Returns the file, kept open: closing it would drop the cache.
+ */
+static int fill_page_cache(uint64_t mib)
 {
 	static char buf[64 * 1024];
 	const char *dir = getenv("TMPDIR");
@@ -310,7 +322,23 @@ static void fill_page_cache(uint64_t mib)
 		if (n <= 0)
 			file_fail("read", path);
 	}
-	/* fd is deliberately kept open: closing it would drop the cache. */
+	return fd;
+}
+
+/* --reread: reads the whole file again and again, until a signal ends us. */
+static void reread_forever(int fd, uint64_t mib)
+{
+	static char buf[1024 * 1024];
+	uint64_t total = mib * MIB;
+
+	for (;;)
+		for (uint64_t done = 0; done < total;) {
+			ssize_t n = pread(fd, buf, sizeof(buf), (off_t)done);
+
+			if (n <= 0)
+				file_fail("read", "the --file-mib file");
+			done += (uint64_t)n;
+		}
 }
 
 struct arena;
@@ -581,6 +609,7 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 	struct arena a;
+	int file_fd = -1;
 
 	memset(&o, 0, sizeof(o));
 	memset(&a, 0, sizeof(a));
@@ -590,13 +619,16 @@ int main(int argc, char **argv)
 		set_adj(o.adj);
 	if (o.name)
 		set_name(o.name);
-	if (o.file_mib)
-		fill_page_cache(o.file_mib);
+	/* A rereader holds its --size first: it thrashes from its first read-back. */
+	if (o.file_mib && !o.reread)
+		file_fd = fill_page_cache(o.file_mib);
 	if (o.shm_path)
 		map_shared_file(o.shm_path, o.shm_mib);
 	a.thp = o.thp;
 	a.random_bytes = (size_t)o.random_pct * TOUCH_STRIDE / 100;
 	fill(&a, o.size_mib, o.rate);
+	if (o.file_mib && o.reread)
+		file_fd = fill_page_cache(o.file_mib);
 	start_threads(&o, &a);
 	fork_children(&o);
 	report(&o, "ready", a.mib);
@@ -606,6 +638,8 @@ int main(int argc, char **argv)
 		fill(&a, o.max_mib ? o.max_mib : UINT64_MAX, o.rate);
 		report(&o, "max", a.mib);
 	}
+	if (o.reread)
+		reread_forever(file_fd, o.file_mib);
 	for (;;)
 		pause();
 }

@@ -340,6 +340,17 @@ static void put_psi(struct out *o, const struct json *v)
 		put(o, "-");
 }
 
+/* The thrashing figure beside its limit: "130 % of the LRU (limit 90 %, base 100 %)". */
+static void put_thrashing(struct out *o, const struct json *t)
+{
+	put_num(o, json_get(t, "percent"));
+	put(o, " %% of the LRU (limit ");
+	put_num(o, json_get(t, "limit_percent"));
+	put(o, " %%, base ");
+	put_num(o, json_get(t, "base_limit_percent"));
+	put(o, " %%)");
+}
+
 /* lmkd minfree levels: [[pages, adj], ...], pages of 4 KiB. */
 static void put_minfree(struct out *o, const struct json *v)
 {
@@ -411,6 +422,14 @@ void print_status(const struct json *r)
 		kv_fmt("full", json_get(psi, "full"), put_psi);
 	} else {
 		kv("psi", "unavailable");
+	}
+	printf("thrashing:\n");
+	if (json_bool(json_get_path(r, "thrashing.measured")) == 1) {
+		kv_fmt("refaults", json_get(r, "thrashing"), put_thrashing);
+		kv("direct reclaim",
+		   json_bool(json_get_path(r, "thrashing.direct_reclaim")) == 1 ? "yes" : "no");
+	} else {
+		kv("refaults", "not measured (no refault counters for this scope)");
 	}
 	printf("pending:\n");
 	kv_fmt("victims", json_get_path(r, "pending.victims"), put_num);

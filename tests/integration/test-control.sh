@@ -24,7 +24,13 @@ import json, sys
 s = json.load(sys.stdin)
 assert s["ok"] and s["domain"].startswith("cgroup"), s
 assert s["memory"]["total_kib"] == 500 * 1024, s["memory"]
-assert s["pending"]["victims"] == 0 and s["kills"]["total"] == 0, s' || fail "status JSON"
+assert s["pending"]["victims"] == 0 and s["kills"]["total"] == 0, s
+t = s["thrashing"]
+# Refault counters: a v2 scope has them in memory.stat, a v1 scope none.
+assert t["measured"] == (sys.argv[1] == "v2"), t
+assert t["limit_percent"] == t["base_limit_percent"] == 100 and isinstance(t["percent"], int), t
+assert t["direct_reclaim"] in (True, False), t' "$MEMCG_KIND" || fail "status JSON"
+grep -q "^thrashing:" "$WORK/status" || fail "status does not show thrashing: $(cat "$WORK/status")"
 ctl --json victims | python3 -c '
 import json, sys
 v = json.load(sys.stdin)["candidates"]

@@ -6,7 +6,7 @@
 # leaks, each in its own phase:
 #   A  the shipped config (events and verbose added): reapd kills the leak,
 #      the kernel's OOM killer never runs, nothing else dies;
-#   B  --swap-min: with PSI off (so low_mem is the only reason), no kill while
+#   B  --swap-min: with PSI and thrashing off (so low_mem is the only reason), no kill while
 #      available memory is below --mem-min but free swap is above --swap-min;
 #      the kill comes once free swap is below it too;
 #   C  swap off: the kill comes on memory alone (low_mem), --swap-min ignored.
@@ -145,7 +145,8 @@ event_of() {
 }
 
 # round_of: the first round of this reapd run that chose a victim, as
-# "reason avail_kib mem_mark_kib swap_free_kib swap_total_kib swap_mark_kib".
+# "reason avail_kib mem_mark_kib swap_free_kib swap_total_kib swap_mark_kib
+# thrashing_pct thrashing_limit_pct".
 round_of() {
 	local i line
 	for ((i = 0; i < 60; i++)); do
@@ -155,7 +156,7 @@ round_of() {
 		sleep 0.5
 	done
 	[ -n "$line" ] || journalctl _PID="$REAPD_PID" -o cat | grep 'round ' | tail -3 | sed 's/^/    # /' >&2
-	sed -nE 's/.*round ([a-z_]+): avail ([0-9]+) KiB \(mark ([0-9]+)\), swap free ([0-9]+) of ([0-9]+) KiB \(mark ([0-9]+)\).*/\1 \2 \3 \4 \5 \6/p' <<< "$line"
+	sed -nE 's/.*round ([a-z_]+): avail ([0-9]+) KiB \(mark ([0-9]+)\), swap free ([0-9]+) of ([0-9]+) KiB \(mark ([0-9]+)\).*thrashing ([0-9]+) % \(limit ([0-9]+) %\).*/\1 \2 \3 \4 \5 \6 \7 \8/p' <<< "$line"
 }
 
 # common_checks PHASE UNIT: the leak died of reapd's SIGKILL, reapd saw it die,
@@ -231,8 +232,8 @@ common_checks "A swap, shipped config" lab-leak-a
 # waits for both marks; the stall reasons need available memory below twice
 # --mem-min and swap below its mark (psi_some_low_mem only for adj >= 200:
 # the leak's 500), psi_critical and psi_sustained (a stall of --psi-critical,
-# or one for --psi-sustain) only the first.
-read -r reason avail amark sfree stotal smark <<< "$(round_of)"
+# or one for --psi-sustain) only the first; thrashing its figure over its limit.
+read -r reason avail amark sfree stotal smark tpct tlimit <<< "$(round_of)"
 case ${reason:-none} in
 low_mem) rule=$([ "$avail" -lt "$amark" ] && [ "$sfree" -lt "$smark" ] && echo held) || true
 	what="available $(mib "$avail") MiB < $(mib "$amark") MiB and swap free $(mib "$sfree") MiB < $(mib "$smark") MiB" ;;
@@ -240,6 +241,8 @@ psi_full | psi_some_low_mem) rule=$([ "$avail" -lt $((2 * amark)) ] && [ "$sfree
 	what="available $(mib "$avail") MiB < twice --mem-min ($(mib $((2 * amark))) MiB) and swap free $(mib "$sfree") MiB < $(mib "$smark") MiB" ;;
 psi_critical | psi_sustained) rule=$([ "$avail" -lt $((2 * amark)) ] && echo held) || true
 	what="available $(mib "$avail") MiB < twice --mem-min ($(mib $((2 * amark))) MiB), swap free $(mib "$sfree") of $(mib "$stotal") MiB" ;;
+thrashing) rule=$([ "$tpct" -gt "$tlimit" ] && echo held) || true
+	what="refaults $tpct % of the LRU > the limit $tlimit %, available $(mib "$avail") MiB, swap free $(mib "$sfree") of $(mib "$stotal") MiB" ;;
 *) rule='' what="reason ${reason:-none}: not one a first round may have" ;;
 esac
 if [ "$rule" = held ] && [ "$reason" = "$EV_REASON" ]; then
@@ -255,7 +258,7 @@ fi
 # (psi_critical), and here only the watermark rule is under test.
 MEM_MIN_PCT=25 SWAP_MIN_PCT=40
 if [[ $PHASES == *B* ]]; then
-restart_reapd "mem-min = $MEM_MIN_PCT%" "swap-min = $SWAP_MIN_PCT%" "psi-some = 0" "psi-full = 0" "psi-critical = 0"
+restart_reapd "mem-min = $MEM_MIN_PCT%" "swap-min = $SWAP_MIN_PCT%" "psi-some = 0" "psi-full = 0" "psi-critical = 0" "thrashing-limit = 0"
 mem_mark=$(($(meminfo MemTotal) * MEM_MIN_PCT / 100))
 swap_mark=$(($(meminfo SwapTotal) * SWAP_MIN_PCT / 100))
 leak lab-leak-b
@@ -273,7 +276,7 @@ else
 	bad "B --swap-min: only $waited samples with available < $(mib "$mem_mark") MiB and swap" \
 		"free > $(mib "$swap_mark") MiB while the leak lived (want >= 5): the wait was not seen"
 fi
-read -r reason avail amark sfree stotal smark <<< "$(round_of)"
+read -r reason avail amark sfree stotal smark tpct tlimit <<< "$(round_of)"
 if [ "${reason:-}" = low_mem ] && [ "$EV_REASON" = low_mem ] && [ "$avail" -lt "$amark" ] &&
 	[ "$stotal" -gt 0 ] && [ "$sfree" -lt "$smark" ]; then
 	ok "B --swap-min: the kill came with both short: low_mem at available $(mib "$avail") MiB <" \
@@ -290,10 +293,10 @@ fi
 if [[ $PHASES == *C* ]]; then
 swapoff /dev/zram0
 [ "$(meminfo SwapTotal)" = 0 ] || guest_fail "swap still on after swapoff"
-restart_reapd "swap-min = $SWAP_MIN_PCT%" "psi-some = 0" "psi-full = 0" "psi-critical = 0"
+restart_reapd "swap-min = $SWAP_MIN_PCT%" "psi-some = 0" "psi-full = 0" "psi-critical = 0" "thrashing-limit = 0"
 leak lab-leak-c
 common_checks "C no swap" lab-leak-c
-read -r reason avail amark sfree stotal smark <<< "$(round_of)"
+read -r reason avail amark sfree stotal smark tpct tlimit <<< "$(round_of)"
 if [ "${reason:-}" = low_mem ] && [ "$EV_REASON" = low_mem ] && [ "$avail" -lt "$amark" ] &&
 	[ "$stotal" = 0 ]; then
 	ok "C no swap: killed on memory alone: low_mem at available $(mib "$avail") MiB <" \

@@ -345,7 +345,7 @@ static const char *const every_setting[][2] = {
 	{"target", "1G"}, {"min-adj", "-999"}, {"prefer", "^chrome"}, {"avoid", "sshd"},
 	{"ignore", "^Xorg$"}, {"reaper-threads", "4"}, {"kill-timeout", "500"},
 	{"max-victims", "3"}, {"psi-some", "0"}, {"psi-full", "250"}, {"psi-critical", "900"}, {"psi-sustain", "5000"},
-	{"psi-window", "2000"},
+	{"psi-window", "2000"}, {"thrashing-limit", "150"}, {"thrashing-decay", "25"},
 	{"no-reap", NULL}, {"no-boost", NULL}, {"sync-reap", NULL}, {"dry-run", NULL}, {"events", "/tmp/e.json"},
 	{"control", "/tmp/ctl"}, {"control-mode", "0600"}, {"lmkd-socket", "/tmp/lmkd"},
 	{"lmkd-mode", "0666"}, {"kill-hook", "logger killed $REAPD_PID"},
@@ -359,7 +359,7 @@ static const char *const every_setting[][2] = {
 static void dump(const struct config *c, char *buf, size_t len)
 {
 	snprintf(buf, len,
-		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u:%u:%u|%d%d%d%d%d%d%d%d|"
+		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u:%u:%u:%u:%u|%d%d%d%d%d%d%d%d|"
 		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s|%u",
 		 c->scope ? c->scope : "-", c->mem_min.is_percent, c->mem_min.percent_x100,
 		 (unsigned long long)c->mem_min.bytes, c->swap_min.is_percent,
@@ -367,7 +367,7 @@ static void dump(const struct config *c, char *buf, size_t len)
 		 (unsigned long long)c->target_kib, c->min_adj, c->rules.n_prefer,
 		 c->rules.n_avoid, c->rules.n_ignore, c->reaper_threads, c->kill_timeout_ms,
 		 c->max_victims, c->psi_some_ms, c->psi_full_ms, c->psi_critical_ms, c->psi_sustain_ms,
-		 c->psi_window_ms,
+		 c->psi_window_ms, c->thrashing_limit_pct, c->thrashing_decay_pct,
 		 c->no_reap,
 		 c->no_boost, c->sync_reap, c->dry_run, c->syslog, c->no_mlock, c->no_realtime, c->verbose,
 		 c->events_path ? c->events_path : "-", c->control_path ? c->control_path : "-",
@@ -466,6 +466,8 @@ static void test_service_options(void **state)
 		{{"--metrics-file", "relative.prom"}, "--metrics-file: invalid value"},
 		{{"--metrics-file", "/var/lib/"}, "--metrics-file: invalid value"},
 		{{"--metrics-interval", "0"}, "--metrics-interval: invalid value '0'"},
+		{{"--thrashing-decay", "101"}, "--thrashing-decay: invalid value '101' (expected an integer from 0 to 100)"},
+		{{"--thrashing-limit", "-1"}, "--thrashing-limit: invalid value '-1'"},
 		{{"--syslog-socket", "dev/log"}, "--syslog-socket: invalid value"},
 		{{"--config", ""}, "--config: invalid value ''"},
 	};

@@ -72,6 +72,32 @@ static const struct dcase cases[] = {
 	 300 * MIB},
 	{"tiny domain: margin is at least 1 MiB", {4 * MIB, 0, 0, 0}, 0, 0, 0, 1, REASON_LOW_MEM,
 	 0, 409 + 1024},
+	/* Thrashing: over the limit while tasks stall or reclaim, whatever is free. */
+	{"thrashing with a some stall, swap and memory free",
+	 {.total_kib = 10 * GIB, .avail_kib = 5 * GIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 3 * GIB, .thrashing = true},
+	 PRESSURE_PSI_SOME, 0, 0, 1, REASON_THRASHING, 0, 1 /* one victim, however small */},
+	{"thrashing in direct reclaim, no PSI event (a poll)",
+	 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .thrashing = true, .direct_reclaim = true},
+	 0, 0, 0, 1, REASON_THRASHING, 0, 1},
+	{"thrashing ignores --target: one victim",
+	 {.total_kib = 10 * GIB, .avail_kib = 5 * GIB, .thrashing = true},
+	 PRESSURE_PSI_FULL, 0, 300 * MIB, 1, REASON_THRASHING, 0, 1},
+	{"thrashing without a stall or reclaim: nobody waits",
+	 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 3 * GIB, .thrashing = true},
+	 0, 0, 0, 0, REASON_NONE, 0, 0},
+	{"direct reclaim without thrashing",
+	 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 3 * GIB, .direct_reclaim = true},
+	 PRESSURE_PSI_SOME, 0, 0, 0, REASON_NONE, 0, 0},
+	{"low memory wins over thrashing",
+	 {.total_kib = 10 * GIB, .avail_kib = 100 * MIB, .thrashing = true},
+	 PRESSURE_PSI_SOME, 0, 0, 1, REASON_LOW_MEM, 0, 0},
+	{"a critical stall wins over thrashing",
+	 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 3 * GIB, .thrashing = true},
+	 PRESSURE_PSI_FULL | PRESSURE_PSI_CRITICAL, 0, 0, 1, REASON_PSI_CRITICAL, 0, 0},
 };
 
 static void test_table(void **state)
@@ -226,6 +252,7 @@ static void test_reason_names(void **state)
 	assert_string_equal(kill_reason_name(REASON_MINFREE), "minfree");
 	assert_string_equal(kill_reason_name(REASON_PSI_CRITICAL), "psi_critical");
 	assert_string_equal(kill_reason_name(REASON_PSI_SUSTAINED), "psi_sustained");
+	assert_string_equal(kill_reason_name(REASON_THRASHING), "thrashing");
 	assert_string_equal(kill_reason_name(REASON_COUNT), "?");
 }
 

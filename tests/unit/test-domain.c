@@ -286,6 +286,42 @@ static void test_read_errors(void **state)
 	}
 }
 
+/* The reclaim counters behind the thrashing figure: the system's vmstat, a v2 memory.stat. */
+static void test_read_vm_counters(void **state)
+{
+	static const struct {
+		const char *proc_root, *scope;
+		bool have;
+		uint64_t refault_file, file_lru;
+	} cases[] = {
+		{ PROC, NULL, true, 450000, 400000 },
+		{ PROC_OLD, NULL, true, 91000, 400000 },
+		{ PROC_SWAP, NULL, false, 0, 0 }, /* no vmstat there: no figure, nothing else lost */
+		/* v2: 4 KiB pages, (100663296 + 402653184) / 4096 */
+		{ PROC, FIXTURES "/cgroup-v2", true, 88105, 122880 },
+		{ PROC, FIXTURES "/cgroup-v1", false, 0, 0 },
+	};
+	(void)state;
+
+	if (sysconf(_SC_PAGESIZE) != 4096)
+		skip();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct domain *d = open_ok(cases[i].proc_root, cases[i].scope);
+		struct mem_state m;
+
+		assert_int_equal(domain_read(d, &m), 0);
+		if (m.have_vm != cases[i].have)
+			fail_msg("%s %s: have_vm %d", cases[i].proc_root,
+				 cases[i].scope ? cases[i].scope : "system", m.have_vm);
+		if (m.have_vm) {
+			assert_int_equal(m.vm.refault_file, cases[i].refault_file);
+			assert_int_equal(m.vm.file_lru, cases[i].file_lru);
+		}
+		assert_false(m.thrashing); /* the round's to set */
+		domain_free(d);
+	}
+}
+
 static void test_pressure_path(void **state)
 {
 	struct domain *d;
@@ -323,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_read_v1_tight),
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_pressure_path),
+		cmocka_unit_test(test_read_vm_counters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

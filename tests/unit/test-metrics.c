@@ -110,6 +110,26 @@ static void test_prometheus_text(void **state)
 		if (!strstr(buf, lines[i]))
 			fail_msg("metrics lack: %s", lines[i]);
 	assert_int_equal(metrics_format(m, &g, small, sizeof(small)), -ENOBUFS);
+	/* No thrashing figures where they are not measured (cgroup v1)... */
+	assert_null(strstr(buf, "reapd_thrashing_percent"));
+	/* ...and the figure beside its limit where they are. */
+	struct thrash t = {.valid = true, .pct = 130, .cur_limit_pct = 90, .limit_pct = 100,
+			   .direct_reclaim = true};
+	g.thrash = &t;
+	assert_true(metrics_format(m, &g, buf, sizeof(buf)) > 0);
+	static const char *const thrash_lines[] = {
+		"reapd_kills_total{reason=\"thrashing\"} 0\n",
+		"# TYPE reapd_thrashing_percent gauge\n",
+		"reapd_thrashing_percent 130\n",
+		"reapd_thrashing_limit_percent 90\n",
+		"reapd_direct_reclaim 1\n",
+	};
+	for (size_t i = 0; i < sizeof(thrash_lines) / sizeof(thrash_lines[0]); i++)
+		if (!strstr(buf, thrash_lines[i]))
+			fail_msg("metrics lack: %s", thrash_lines[i]);
+	t.valid = false;
+	assert_true(metrics_format(m, &g, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "reapd_thrashing_percent"));
 	metrics_free(m);
 }
 

@@ -502,6 +502,78 @@ static void test_meminfo_malformed(void **state)
 	assert_memory_equal(&mi, &sentinel, sizeof(mi));
 }
 
+/* ---- reclaim counters: /proc/vmstat, v2 memory.stat ---- */
+
+static const struct {
+	const char *file;
+	uint64_t unit;
+	int ret;
+	struct vm_counters want;
+} vm_cases[] = {
+	/* 6.x vmstat: LRU sizes in pages, both refault counters. */
+	{ "proc/vmstat", 1, 0, { 450000, 12000, 400000, 600000, 7000 } },
+	/* Before 5.9: "workingset_refault" is the file one; no anon counter. */
+	{ "proc-old/vmstat", 1, 0, { 91000, 0, 400000, 600000, 7000 } },
+	/*
+	 * v2 memory.stat: LRU sizes in bytes (4 KiB pages): active_file
+	 * 100663296 + inactive_file 402653184 = 122880 pages, anon 805306368 +
+	 * 268435456 = 262144 pages.
+	 */
+	{ "cgroup-v2/memory.stat", 4096, 0, { 88105, 1203, 122880, 262144, 33306 } },
+	/* v1 has no refault counters. */
+	{ "cgroup-v1/memory.stat", 4096, -ENOENT, { 0 } },
+	{ "malformed/vmstat-bad", 1, -EINVAL, { 0 } },
+	{ "proc/vmstat", 0, -EINVAL, { 0 } },
+};
+
+static void test_vm_counters(void **state)
+{
+	static char buf[FIXTURE_MAX];
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(vm_cases) / sizeof(vm_cases[0]); i++) {
+		const char *f = vm_cases[i].file;
+		struct vm_counters c = { 1, 1, 1, 1, 1 };
+		int r = parse_vm_counters(read_fixture(f, buf, sizeof(buf)), vm_cases[i].unit, &c);
+
+		if (r != vm_cases[i].ret)
+			fail_msg("%s: returned %d, expected %d", f, r, vm_cases[i].ret);
+		if (r < 0) {
+			/* A failed parse leaves the result alone. */
+			expect_u64(f, "refault_file", c.refault_file, 1);
+			continue;
+		}
+		expect_u64(f, "refault_file", c.refault_file, vm_cases[i].want.refault_file);
+		expect_u64(f, "refault_anon", c.refault_anon, vm_cases[i].want.refault_anon);
+		expect_u64(f, "file_lru", c.file_lru, vm_cases[i].want.file_lru);
+		expect_u64(f, "anon_lru", c.anon_lru, vm_cases[i].want.anon_lru);
+		expect_u64(f, "pgscan_direct", c.pgscan_direct, vm_cases[i].want.pgscan_direct);
+	}
+}
+
+/* Edge cases: a line cut off, a key that is a prefix of another, no LRU lines. */
+static void test_vm_counters_edges(void **state)
+{
+	struct vm_counters c;
+	(void)state;
+
+	/* The buffer ends in the middle of the last line: still a number. */
+	assert_int_equal(parse_vm_counters("workingset_refault_file 5\nnr_active_file 1\n"
+					   "nr_inactive_file 2\nnr_active_anon 3\nnr_inactive_anon 4",
+					   1, &c), 0);
+	assert_int_equal(c.file_lru, 3);
+	assert_int_equal(c.anon_lru, 7);
+	assert_int_equal(c.pgscan_direct, 0); /* not shown: 0 */
+	/* "workingset_refault_filex" is not "workingset_refault_file". */
+	assert_int_equal(parse_vm_counters("workingset_refault_filex 5\nnr_active_file 1\n", 1, &c),
+			 -ENOENT);
+	assert_int_equal(parse_vm_counters("workingset_refault_file 5\n", 1, &c), -ENOENT);
+	assert_int_equal(parse_vm_counters("", 1, &c), -ENOENT);
+	assert_int_equal(parse_vm_counters("workingset_refault_file -5\n", 1, &c), -EINVAL);
+	assert_int_equal(parse_vm_counters("workingset_refault_file 99999999999999999999999\n", 1, &c),
+			 -EINVAL);
+}
+
 /* ---- memory.stat, memory.events ---- */
 
 static const struct keyed_case {
@@ -1089,6 +1161,8 @@ int main(void)
 		cmocka_unit_test(test_threshold_kib),
 		cmocka_unit_test(test_int_range),
 		cmocka_unit_test(test_proc_cgroup),
+		cmocka_unit_test(test_vm_counters),
+		cmocka_unit_test(test_vm_counters_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
