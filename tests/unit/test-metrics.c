@@ -66,6 +66,14 @@ static void test_history_ring(void **state)
 	metrics_free(m);
 }
 
+/* Fails unless every one of @lines is somewhere in @buf. */
+static void expect_lines(const char *buf, const char *const *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(buf, lines[i]))
+			fail_msg("metrics lack: %s", lines[i]);
+}
+
 static void test_prometheus_text(void **state)
 {
 	struct killer_stats ks = {.kills = 2, .reaped = 1, .timeouts = 1, .freed_kib = 1024,
@@ -106,9 +114,7 @@ static void test_prometheus_text(void **state)
 		"reapd_memory_available_bytes 1048576\n",
 		"reapd_pending_victims 1\n",
 	};
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-		if (!strstr(buf, lines[i]))
-			fail_msg("metrics lack: %s", lines[i]);
+	expect_lines(buf, lines, sizeof(lines) / sizeof(lines[0]));
 	assert_int_equal(metrics_format(m, &g, small, sizeof(small)), -ENOBUFS);
 	/* No thrashing figures where they are not measured (cgroup v1)... */
 	assert_null(strstr(buf, "reapd_thrashing_percent"));
@@ -124,9 +130,7 @@ static void test_prometheus_text(void **state)
 		"reapd_thrashing_limit_percent 90\n",
 		"reapd_direct_reclaim 1\n",
 	};
-	for (size_t i = 0; i < sizeof(thrash_lines) / sizeof(thrash_lines[0]); i++)
-		if (!strstr(buf, thrash_lines[i]))
-			fail_msg("metrics lack: %s", thrash_lines[i]);
+	expect_lines(buf, thrash_lines, sizeof(thrash_lines) / sizeof(thrash_lines[0]));
 	t.valid = false;
 	assert_true(metrics_format(m, &g, buf, sizeof(buf)) > 0);
 	assert_null(strstr(buf, "reapd_thrashing_percent"));
