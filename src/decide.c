@@ -133,10 +133,16 @@ int decide(const struct decide_params *p, const struct mem_state *mem, unsigned 
 		 * amount freed: the thrasher's own memory may be small (its
 		 * working set is file cache, which its death does not free), so
 		 * the round takes the first victim that frees anything at all,
-		 * whatever --target says.
+		 * whatever --target says.  And only an expendable one (adj >= 200,
+		 * lmkd's floor below critical thrashing): the pages refaulting
+		 * are as often an interactive program's, squeezed by the culprit,
+		 * as the culprit's own (measured: bench/freeze, burst on zram,
+		 * where at adj 0 it killed the probe).
 		 */
 		d.reason = REASON_THRASHING;
 		d.target_kib = 1;
+		if (d.min_adj < p->psi_some_min_adj)
+			d.min_adj = p->psi_some_min_adj;
 		*ret = d;
 		return 1;
 	} else if ((fired & PRESSURE_PSI_SUSTAINED) && below_low) {

@@ -68,7 +68,7 @@ struct decide_params {
 	struct threshold swap_min;
 	uint64_t target_kib; /* 0: bring available back above --mem-min with a margin */
 	int min_adj;
-	int psi_some_min_adj; /* "some" stalls only kill processes at or above this adj */
+	int psi_some_min_adj; /* "some" stalls and thrashing only kill processes at or above this adj */
 	struct minfree_level levels[DECIDE_MAX_LEVELS]; /* increasing minfree (LMK_TARGET) */
 	size_t n_levels;
 };
