@@ -27,14 +27,19 @@ run() {
 	[ "$(oom_kills "$MEMCG")" = 0 ] || fail "$kind: the kernel OOM killer acted"
 	[ "$(events 'len(ev)')" = 1 ] || fail "$kind: expected exactly one kill"
 	[ "$(events 'ev[0]["pid"]')" = "$victim" ] || fail "$kind: wrong victim"
-	[ "$(events 'ev[0]["reaped"] and ev[0]["thawed"] and ev[0]["exited"]')" = True ] ||
-		fail "$kind: victim not reaped, thawed and dead"
-	# The reaper thaws only after the reap and only what it finds frozen, so
-	# "thawed" proves the reap ran while the victim was frozen.
+	[ "$(events 'ev[0]["reaped"] and ev[0]["exited"]')" = True ] ||
+		fail "$kind: victim not reaped and dead"
+	# The reaper thaws only after the reap and only what it finds frozen.  A
+	# v1-frozen victim cannot die before that; cgroup v2 delivers SIGKILL to
+	# a frozen task, which may then be gone before the thaw looks (seen in
+	# the lab: dead 4.1 ms after the signal, "thawed" false).
+	if [ "$kind" = v1 ]; then
+		[ "$(events 'ev[0]["thawed"]')" = True ] || fail "$kind: victim not thawed"
+	fi
 	[ "$(events 'ev[0]["reaped_kib"] >= 0.9 * ev[0]["anon_kib"]')" = True ] ||
 		fail "$kind: the reap released too little while frozen"
 	note "$kind: frozen victim reaped $(events 'ev[0]["reaped_kib"] // 1024') MiB in" \
-	     "$(events 'ev[0]["reap_ms"]') ms while frozen, then thawed; dead after" \
+	     "$(events 'ev[0]["reap_ms"]') ms; thawed: $(events 'ev[0]["thawed"]'); dead after" \
 	     "$(events 'ev[0]["kill_to_exit_ms"]') ms"
 }
 

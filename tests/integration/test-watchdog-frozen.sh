@@ -44,14 +44,18 @@ run() {
 	[ "$(events 'ev[0]["pid"]')" = "$victim" ] || fail "$kind: wrong victim"
 	[ "$(events 'ev[0]["watchdog"] and ev[0]["exited"]')" = True ] ||
 		fail "$kind: not the watchdog's kill, or the victim not seen dead"
-	[ "$(events 'ev[0]["thawed"]')" = True ] || fail "$kind: the watchdog did not thaw the victim"
+	# cgroup v2 delivers SIGKILL to a frozen task, which may be gone before
+	# the thaw looks (as in test-frozen.sh); a v1-frozen one cannot be.
+	if [ "$kind" = v1 ]; then
+		[ "$(events 'ev[0]["thawed"]')" = True ] || fail "$kind: the watchdog did not thaw the victim"
+	fi
 	[ "$(events 'ev[0]["reaped"]')" = True ] || fail "$kind: the watchdog did not reap the victim"
 	# Measured on the victim: what it had mapped (its RSS, read while frozen),
 	# not its scan estimate, and nearly all of it, as the reap ran while frozen.
 	[ "$(events "0.9 * $anon <= ev[0]['reaped_kib'] <= $rss + 1024")" = True ] ||
 		fail "$kind: reaped_kib $(events 'ev[0]["reaped_kib"]') KiB, the victim had $anon KiB anon, $rss KiB resident"
 	note "$kind: the watchdog reaped $(events 'ev[0]["reaped_kib"] // 1024') MiB of the frozen" \
-	     "victim's $((anon / 1024)) MiB in $(events 'ev[0]["reap_ms"]') ms, thawed it; dead after" \
+	     "victim's $((anon / 1024)) MiB in $(events 'ev[0]["reap_ms"]') ms; thawed: $(events 'ev[0]["thawed"]'); dead after" \
 	     "$(events 'ev[0]["kill_to_exit_ms"]') ms"
 }
 
