@@ -230,6 +230,12 @@ static int read_cgroup(struct domain *d, const struct meminfo *mi, struct mem_st
 	cgroup_file_kib(d, m);
 	/* v2 counts refaults per cgroup; v1's memory.stat has no such counters. */
 	m->have_vm = d->kind == DOMAIN_CGROUP_V2 && parse_vm_counters(d->buf, d->page_size, &m->vm) == 0;
+	/*
+	 * Not its direct scans: a cgroup at its limit reclaims in its tasks'
+	 * context all the time (its page cache fills it); only the system's
+	 * direct reclaim, below the min watermark, says memory is short.
+	 */
+	m->vm.pgscan_direct = 0;
 
 	/* v1 reports "unlimited" as a huge page-aligned number; anything past RAM is no limit. */
 	if (limit / 1024 >= mi->total_kib) {

@@ -572,12 +572,7 @@ static void update_thrash(struct round *r, struct mem_state *m, uint64_t now)
 	r->thrash.decay_pct = r->cfg->thrashing_decay_pct;
 	thrash_update(&r->thrash, m->have_vm ? &m->vm : NULL, now / USEC_PER_MSEC);
 	m->thrashing = thrash_over(&r->thrash);
-	/*
-	 * A cgroup at its limit reclaims in its tasks' context all the time
-	 * (its page cache fills it): only the system's direct reclaim, below
-	 * the min watermark, says memory is short.
-	 */
-	m->direct_reclaim = r->thrash.direct_reclaim && domain_kind(r->domain) == DOMAIN_SYSTEM;
+	m->direct_reclaim = r->thrash.direct_reclaim;
 }
 
 void round_evaluate(struct round *r, unsigned fired)

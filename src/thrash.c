@@ -34,6 +34,7 @@ static void start_count(struct thrash *t, const struct vm_counters *c, uint64_t 
 void thrash_update(struct thrash *t, const struct vm_counters *c, uint64_t now_ms)
 {
 	uint64_t file, anon, growth, elapsed, windows;
+	bool fresh;
 
 	t->valid = c != NULL;
 	t->direct_reclaim = false;
@@ -45,16 +46,11 @@ void thrash_update(struct thrash *t, const struct vm_counters *c, uint64_t now_m
 	t->direct_reclaim = t->window_start_ms && c->pgscan_direct > t->last_pgscan_direct;
 	t->last_pgscan_direct = c->pgscan_direct;
 	/* No baseline yet, or counters that went back (a scope's cgroup made anew). */
-	if (!t->window_start_ms || c->refault_file < t->base.refault_file ||
-	    c->refault_anon < t->base.refault_anon || now_ms < t->window_start_ms) {
-		start_count(t, c, now_ms, true);
-		t->prev_pct = 0;
-		t->pct = 0;
-		return;
-	}
-	if (t->rebase) {
-		/* After a kill: the refaults that caused it are counted once. */
-		start_count(t, c, now_ms, false);
+	fresh = !t->window_start_ms || c->refault_file < t->base.refault_file ||
+		c->refault_anon < t->base.refault_anon || now_ms < t->window_start_ms;
+	/* After a kill (rebase) the window goes on: the refaults that caused it count once. */
+	if (fresh || t->rebase) {
+		start_count(t, c, now_ms, fresh);
 		t->prev_pct = 0;
 		t->pct = 0;
 		return;
