@@ -45,7 +45,7 @@ events=$(sed -n 's/^events = //p' "$SRC/docs/reapd.conf.5")
 	fail "the unit does not make $(dirname "$events") (LogsDirectory=) for the example's events file"
 [ -z "$(find "$DEST" -name 'memhog*' -o -name 'benchtool*' -o -name 'test-*')" ] ||
 	fail "test or bench binaries installed"
-"$SBIN/reapd" --version | grep -q '^reapd ' || fail "installed reapd does not run"
+"$SBIN/reapd" --version | grep '^reapd ' > /dev/null || fail "installed reapd does not run"
 note "installed: $(cd "$DEST" && find . -type f | sort | tr '\n' ' ')"
 
 # Man pages render without a single warning.

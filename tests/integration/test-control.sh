@@ -37,7 +37,7 @@ v = json.load(sys.stdin)["candidates"]
 assert v[0]["pid"] == '"$CACHE"' and v[0]["would_kill"] and v[0]["effective_adj"] == 900, v[0]
 assert any(c["pid"] == '"$KEEP"' and not c["would_kill"] for c in v), v' ||
 	fail "victims does not rank the adj 900 process first"
-ctl victims | grep -q "cache" || fail "the victims table lacks the process name"
+ctl victims | grep "cache" > /dev/null || fail "the victims table lacks the process name"
 
 # Not through the ctl function: a backgrounded function is a subshell that would get the signal.
 "$REAPCTL" --socket "$WORK/control" --json follow > "$WORK/follow.json" &

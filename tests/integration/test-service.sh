@@ -41,7 +41,7 @@ wait_until 5 grep -q 'hook sees \[\]' "$WORK/reapd.log" || fail "the hook saw NO
 
 kill -HUP "$REAPD_PID"
 wait_until 5 grep -q "settings reloaded" "$WORK/notify.out" || fail "no READY after a reload"
-grep -B2 -A3 '^RELOADING=1$' "$WORK/notify.out" | grep -q '^READY=1$' || fail "no RELOADING=1 then READY=1"
+grep -B2 -A3 '^RELOADING=1$' "$WORK/notify.out" | grep '^READY=1$' > /dev/null || fail "no RELOADING=1 then READY=1"
 kill -TERM "$REAPD_PID"
 wait "$REAPD_PID" || fail "reapd exited with status $?"
 REAPD_PID=

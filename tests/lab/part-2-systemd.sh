@@ -53,7 +53,7 @@ for line in sys.stdin:
         found = str(e.get(field, ""))
 print(found)' "$1" "$2"
 }
-in_journal() { journalctl -q -u reapd -o cat --no-pager | grep -qF -- "$1"; }
+in_journal() { grep -qF -- "$1" <<< "$(journalctl -q -u reapd -o cat --no-pager)"; }
 # warnings [PID]: reapd's own journal lines at warning or worse (of PID only).
 warnings() { journalctl -q -u reapd -t reapd -p warning -o cat --no-pager ${1:+_PID=$1}; }
 
@@ -171,7 +171,7 @@ done | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
 fifo2=$(echo "$threads" | tr ',' '\n' | awk '$1 == "SCHED_FIFO/2" { print substr($2, 2) }')
 check "SCHED_FIFO" "main thread $(chrt -p "$pid" | awk '{ print $NF }' | paste -sd/); its threads: $threads" \
 	'[[ $main_sched == *SCHED_FIFO*"priority: 3"* ]] && [ "${fifo2:-0}" -ge 2 ]'
-psi_line=$(journalctl -q -u reapd -t reapd -o cat --no-pager | grep -m1 '^psi: ')
+psi_line=$(journalctl -q -u reapd -t reapd -o cat --no-pager | grep '^psi: ' | sed -n 1p)
 psi_fds=$(for f in /proc/"$pid"/fd/*; do readlink "$f"; done | grep -c "^$SCOPE/memory.pressure$")
 check "PSI triggers" "\"$psi_line\", $psi_fds fd(s) on $SCOPE/memory.pressure" \
 	'[[ $psi_line == "psi: some 100 ms/1000 ms, full 100 ms/1000 ms, critical full 700 ms/1000 ms;"* ]] && [ "$psi_fds" -ge 1 ]'
@@ -215,7 +215,7 @@ systemd-run --quiet --unit lab-hog --slice lab.slice -p CPUQuota=100% \
 	sh -c 'while :; do :; done & exec "$0" "$@"' \
 	"$BUILD/tools/memhog" --name lab-hog --adj 500 --size 150
 hog=$(prop lab-hog MainPID)
-hog_ready() { journalctl -q -u lab-hog -o cat --no-pager | grep -q "^memhog $hog ready "; }
+hog_ready() { grep -q "^memhog $hog ready " <<< "$(journalctl -q -u lab-hog -o cat --no-pager)"; }
 wait_until 300 hog_ready || fail "the hog's 150 MiB" "no ready line from memhog in 300 s"
 echo "1000 1000000" > "$HOG_CG/cpu.max"
 check "the hog held to 0.1 % of a CPU" "$HOG_CG/cpu.max: $(cat "$HOG_CG/cpu.max"), $(($(cat "$HOG_CG/memory.current") >> 20)) MiB charged" \
@@ -223,7 +223,7 @@ check "the hog held to 0.1 % of a CPU" "$HOG_CG/cpu.max: $(cat "$HOG_CG/cpu.max"
 systemd-run --quiet --unit lab-push --slice lab.slice \
 	"$BUILD/tools/memhog" --quiet --name lab-push --size 60
 if wait_until 300 in_journal "killed pid $hog "; then
-	line=$(journalctl -q -u reapd -t reapd -o cat --no-pager | grep -m1 "killed pid $hog ")
+	line=$(journalctl -q -u reapd -t reapd -o cat --no-pager | grep "killed pid $hog " | sed -n 1p)
 	prio=$(journal_field "killed pid $hog " PRIORITY)
 	facility=$(journal_field "killed pid $hog " SYSLOG_FACILITY)
 	check "kill line in the journal" "\"$line\"" true
@@ -252,12 +252,12 @@ else
 	fail "kill line in the journal" "no \"killed pid $hog\" in 300 s; hog: $(prop lab-hog ActiveState), $(cat "$SCOPE/memory.current") bytes in the scope"
 fi
 status=$(prop reapd StatusText)
-shown=$(systemctl status --no-pager reapd 2> /dev/null | grep -m1 'Status:' | sed 's/^ *//')
+shown=$(systemctl status --no-pager reapd 2> /dev/null | grep 'Status:' | sed -n 1p | sed 's/^ *//')
 check "Status= after the kill" "$shown" \
 	'[[ $status == "Watching $SCOPE; 1 kills, the last pid $hog (lab-hog), "*" MiB" ]] &&
 	 [[ $shown == "Status: \"$status\"" ]]'
 if wait_until 120 in_journal "lab-hook uid="; then
-	hook=$(journalctl -q -u reapd -o cat --no-pager | grep -m1 'lab-hook uid=')
+	hook=$(journalctl -q -u reapd -o cat --no-pager | grep 'lab-hook uid=' | sed -n 1p)
 	check "kill hook as another user" "\"$hook\" (labhook is uid $hook_uid)" \
 		'[[ $hook == "lab-hook uid=$hook_uid gid=$(id -g labhook) victim=$hog reaped=1" ]]'
 else
@@ -347,7 +347,7 @@ systemd-run --quiet --unit lab-hog2 --slice lab.slice -p User=labdesk \
 	"$BUILD/tools/memhog" --quiet --name lab-desk-hog --adj 500 --grow --rate 20 --max 1024
 hog=$(prop lab-hog2 MainPID)
 if wait_until 300 in_journal "killed pid $hog " && wait_until 120 in_journal "lab-notify uid="; then
-	note=$(journalctl -q -u reapd -o cat --no-pager | grep -m1 'lab-notify uid=')
+	note=$(journalctl -q -u reapd -o cat --no-pager | grep 'lab-notify uid=' | sed -n 1p)
 	check "notify-desktop reaches the victim's user" "\"$note\" (labdesk is uid $desk_uid)" \
 		'[[ $note == "lab-notify uid=$desk_uid groups=$(id -g labdesk) unix:path=/run/user/$desk_uid/bus" ]]'
 else
