@@ -153,14 +153,17 @@ static void test_hook_timeout_and_queue(void **state)
 	struct notifier *n;
 	struct notifier_config cfg = {.hook = "exec sleep 30", .hook_timeout_ms = 200};
 	struct notifier_stats st = {0};
-	uint64_t start = now_usec();
 
 	(void)state;
 	assert_int_equal(notifier_new(&cfg, &n), 0);
-	/* Up to 4 run at once, 32 wait, the rest are dropped at once: the caller never blocks. */
+	/*
+	 * Up to 4 run at once, 32 wait, the rest are dropped at once: the
+	 * caller never blocks.  Drops prove it, not a clock: a caller that
+	 * waited for a free slot would drop none (a time bound failed under
+	 * TSan on a busy machine).
+	 */
 	for (int i = 0; i < 40; i++)
 		notifier_kill(n, &event);
-	assert_true(now_usec() - start < 100000);
 	notifier_stats(n, &st);
 	assert_true(st.hooks_dropped >= 4 && st.hooks_dropped <= 8);
 	/* Each hook is killed at its timeout; the queue drains 4 at a time. */
