@@ -35,6 +35,7 @@ struct config {
 	unsigned psi_sustain_ms;  /* "full" triggers this long in a row kill while swap is free */
 	unsigned thrashing_limit_pct; /* refaults per window, % of the LRU, that kill (0: off) */
 	unsigned thrashing_decay_pct; /* the limit lowers this much after a thrashing kill */
+	unsigned swap_util_max_pct;   /* low_swap above this swap utilisation (0: off) */
 	unsigned psi_window_ms;
 	bool no_reap;
 	bool no_boost; /* leave a victim's scheduling, CPUs and CPU limits as they are */
@@ -47,6 +48,7 @@ struct config {
 	char *events_path; /* NULL: none; "-": stdout */
 	char *proc_root;
 	char *cgroup_root;
+	char *sys_root;
 	char *control_path; /* NULL: no control socket */
 	bool control_is_default; /* not asked for: failing to create it only warns */
 	mode_t control_mode;

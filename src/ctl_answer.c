@@ -140,6 +140,24 @@ static void put_thrashing(struct ctl_answer *a, struct jsonw *w)
 	jsonw_object_end(w);
 }
 
+/* Swap as the decision counts it: utilisation, and what zram's RAM can still hold. */
+static void put_swap(struct ctl_answer *a, const struct mem_state *m, struct jsonw *w)
+{
+	jsonw_key(w, "swap");
+	jsonw_object_begin(w);
+	jsonw_kv_uint(w, "total_kib", m->swap_total_kib);
+	jsonw_kv_uint(w, "free_kib", m->swap_free_kib);
+	jsonw_kv_uint(w, "counted_free_kib", swap_free_counted_kib(m));
+	jsonw_kv_uint(w, "util_percent", swap_util_pct(m));
+	jsonw_kv_uint(w, "util_max_percent", a->params->swap_util_max_pct); /* 0: off */
+	jsonw_kv_bool(w, "zram", m->have_zram);
+	if (m->have_zram) {
+		jsonw_kv_uint(w, "zram_stored_kib", m->zram_stored_kib);
+		jsonw_kv_uint(w, "zram_ram_kib", m->zram_ram_kib);
+	}
+	jsonw_object_end(w);
+}
+
 static int answer_status(struct ctl_answer *a, struct jsonw *w)
 {
 	const struct killer_stats *ks = killer_stats(a->killer);
@@ -170,6 +188,7 @@ static int answer_status(struct ctl_answer *a, struct jsonw *w)
 	jsonw_kv_bool(w, "nothing_to_kill", round_nothing_to_kill(a->round));
 	jsonw_object_end(w);
 	put_thrashing(a, w);
+	put_swap(a, &m, w);
 	put_pressure(a, w);
 	jsonw_key(w, "pending");
 	jsonw_object_begin(w);

@@ -104,6 +104,10 @@ static void fill_gauges(void *ctx, struct metrics_gauges *g)
 	g->total_kib = m->total_kib;
 	g->avail_kib = m->avail_kib;
 	g->swap_free_kib = m->swap_free_kib;
+	g->swap_counted_kib = swap_free_counted_kib(m);
+	g->swap_util_pct = swap_util_pct(m);
+	g->have_zram = m->have_zram;
+	g->zram_ram_kib = m->zram_ram_kib;
 	g->shmem_kib = m->shmem_kib;
 	g->unfreeable_kib = round_unfreeable_kib(d->round);
 	g->thrash = round_thrash(d->round);
@@ -209,6 +213,10 @@ static int open_domain(struct daemon *d, bool *ret_usage)
 	if (r < 0)
 		return log_error_errno(r, "cannot open the memory domain %s",
 				       cfg->scope ? cfg->scope : "system");
+	/* Optional: without it, free swap on zram is counted as if it were on disk. */
+	r = domain_follow_swaps(d->domain, cfg->proc_root, cfg->sys_root);
+	if (r < 0 && r != -ENOENT) /* no /proc/swaps: a kernel without swap */
+		log_warn_errno(r, "cannot follow the swap devices (%s/swaps)", cfg->proc_root);
 	return 0;
 }
 

@@ -14,11 +14,27 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_PSI_CRITICAL] = "psi_critical",
 	[REASON_PSI_SUSTAINED] = "psi_sustained",
 	[REASON_THRASHING] = "thrashing",
+	[REASON_LOW_SWAP] = "low_swap",
 };
 
 const char *kill_reason_name(enum kill_reason r)
 {
 	return (unsigned)r < REASON_COUNT ? reason_names[r] : "?";
+}
+
+unsigned swap_util_pct(const struct mem_state *mem)
+{
+	uint64_t used = mem->swap_total_kib > mem->swap_free_kib
+				? mem->swap_total_kib - mem->swap_free_kib
+				: 0;
+	uint64_t swappable = mem->anon_kib + mem->shmem_kib + used;
+
+	return swappable ? (unsigned)(used * 100 / swappable) : 0;
+}
+
+uint64_t swap_free_counted_kib(const struct mem_state *mem)
+{
+	return mem->have_zram ? mem->swap_usable_kib : mem->swap_free_kib;
 }
 
 /* -1000 means "never"; a level cannot make such processes killable. */
@@ -101,8 +117,12 @@ int decide(const struct decide_params *p, const struct mem_state *mem, unsigned 
 		return 1;
 	}
 	avail = mem->avail_kib + in_flight_kib;
-	/* With no swap there is nothing to wait for: memory alone decides. */
-	swap_low = mem->swap_total_kib == 0 || mem->swap_free_kib < d.swap_min_kib;
+	/*
+	 * With no swap there is nothing to wait for: memory alone decides.  On
+	 * zram, free swap counts only as far as the RAM left can hold it: a
+	 * zram device half empty takes nothing once memory is gone.
+	 */
+	swap_low = mem->swap_total_kib == 0 || swap_free_counted_kib(mem) < d.swap_min_kib;
 	below_low = avail < d.mem_low_kib;
 
 	if (avail < d.mem_min_kib && swap_low) {
@@ -145,6 +165,18 @@ int decide(const struct decide_params *p, const struct mem_state *mem, unsigned 
 			d.min_adj = p->psi_some_min_adj;
 		*ret = d;
 		return 1;
+	} else if (p->swap_util_max_pct > 0 && below_low &&
+		   swap_util_pct(mem) > p->swap_util_max_pct) {
+		/*
+		 * Most of what can be swapped is swapped out while memory runs
+		 * short: what presses now is memory swap cannot take (kernel,
+		 * locked, page tables), and swapping more only thrashes (lmkd's
+		 * swap_util_max).  Expendable processes only, as for "some" stalls.
+		 */
+		d.reason = REASON_LOW_SWAP;
+		if (d.min_adj < p->psi_some_min_adj)
+			d.min_adj = p->psi_some_min_adj;
+		mark = d.mem_low_kib;
 	} else if ((fired & PRESSURE_PSI_SUSTAINED) && below_low) {
 		/*
 		 * Or a lesser stall that does not end: in the same benchmark a

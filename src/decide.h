@@ -23,6 +23,7 @@ enum kill_reason {
 	REASON_PSI_CRITICAL,        /* critical full stall, below the low mark, swap still free */
 	REASON_PSI_SUSTAINED,       /* full stalls for --psi-sustain, below the low mark, swap free */
 	REASON_THRASHING,           /* refaults above --thrashing-limit while stalling or reclaiming */
+	REASON_LOW_SWAP,            /* swap utilisation above --swap-util-max, below the low mark */
 	REASON_COUNT
 };
 
@@ -48,6 +49,12 @@ struct mem_state {
 	uint64_t file_kib; /* page cache that could be dropped */
 	uint64_t shmem_kib;   /* tmpfs, shm and memfd pages: no kill frees them */
 	uint64_t charged_kib; /* what kills can lower (domain_charged_kib()), for measuring */
+	uint64_t anon_kib;    /* anonymous memory: AnonPages, or a cgroup's anon (rss) */
+	/* With swap on zram (have_zram), read by domain_read() from swap.h: */
+	bool have_zram;
+	uint64_t swap_usable_kib; /* free swap that RAM can still hold: below swap_free_kib */
+	uint64_t zram_ram_kib;    /* RAM the zram devices take (mem_used_total) */
+	uint64_t zram_stored_kib; /* what they store, uncompressed (orig_data_size) */
 	struct vm_counters vm; /* reclaim counters (domain_read()), when have_vm */
 	bool have_vm;
 	/* Set by the round from its thrash state (thrash.h), not by domain_read(): */
@@ -68,7 +75,8 @@ struct decide_params {
 	struct threshold swap_min;
 	uint64_t target_kib; /* 0: bring available back above --mem-min with a margin */
 	int min_adj;
-	int psi_some_min_adj; /* "some" stalls and thrashing only kill processes at or above this adj */
+	int psi_some_min_adj; /* "some" stalls, thrashing and low_swap only kill at or above this adj */
+	unsigned swap_util_max_pct; /* low_swap above this swap utilisation (0: off) */
 	struct minfree_level levels[DECIDE_MAX_LEVELS]; /* increasing minfree (LMK_TARGET) */
 	size_t n_levels;
 };
@@ -81,6 +89,16 @@ struct decision {
 	uint64_t mem_low_kib;  /* the mark below which PSI and vmpressure may kill */
 	uint64_t swap_min_kib; /* --swap-min resolved against the swap size */
 };
+
+/*
+ * Swap utilisation, in percent: the share of what could be swapped (anonymous
+ * memory, shared memory and swap in use) that is swapped out (lmkd's
+ * swap_util).  0 without swap.
+ */
+unsigned swap_util_pct(const struct mem_state *mem);
+
+/* The free swap the decision counts: what RAM can still hold, on zram. */
+uint64_t swap_free_counted_kib(const struct mem_state *mem);
 
 /* Resolves the thresholds of @p against @mem into @ret (reason NONE, no target). */
 void decide_marks(const struct decide_params *p, const struct mem_state *mem, struct decision *ret);

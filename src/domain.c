@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "parse.h"
+#include "swap.h"
 #include "sys.h"
 
 #define STAT_BUF 16384 /* /proc/vmstat is about 4 KiB */
@@ -43,6 +44,10 @@ struct domain {
 	uint64_t page_size;
 	int fds[CG_N_FILES];
 	unsigned long long limit_bytes;
+	struct swaps *swaps; /* NULL: swap devices not followed (no zram accounting) */
+	bool swaps_stale;    /* SwapTotal changed since the devices were last listed */
+	uint64_t swap_total_read;   /* SwapTotal at the last read */
+	uint64_t swap_total_listed; /* SwapTotal when the devices were last listed */
 	char buf[STAT_BUF];
 };
 
@@ -115,6 +120,7 @@ void domain_free(struct domain *d)
 {
 	if (!d)
 		return;
+	swaps_free(d->swaps);
 	safe_close(d->meminfo_fd);
 	safe_close(d->vmstat_fd);
 	safe_close(d->dirfd);
@@ -182,8 +188,10 @@ static void v2_swap(struct domain *d, const struct meminfo *mi, struct mem_state
 static void cgroup_file_kib(struct domain *d, struct mem_state *m)
 {
 	bool v1 = d->kind == DOMAIN_CGROUP_V1;
-	uint64_t file = 0, shmem = 0;
+	uint64_t file = 0, shmem = 0, anon = 0;
 
+	if (parse_keyed_u64(d->buf, v1 ? "total_rss" : "anon", &anon) == 0)
+		m->anon_kib = anon / 1024;
 	if (parse_keyed_u64(d->buf, v1 ? "total_cache" : "file", &file) < 0)
 		return;
 	(void)parse_keyed_u64(d->buf, v1 ? "total_shmem" : "shmem", &shmem);
@@ -204,6 +212,28 @@ static int cgroup_charged_kib(struct domain *d, uint64_t usage, uint64_t *ret_ki
 	}
 	*ret_kib = usage / 1024;
 	return 0;
+}
+
+/*
+ * Swap on zram is stored in RAM: its free space is usable only as far as the
+ * RAM can hold it compressed.  The system's memory is what holds it, for a
+ * cgroup too (zram's memory is charged to no cgroup).
+ */
+static void zram_account(struct domain *d, const struct meminfo *mi, struct mem_state *m)
+{
+	struct zram_state z;
+	uint64_t zram_free, other_free, usable;
+
+	if (swaps_read_zram(d->swaps, &z) == 0)
+		return;
+	zram_free = z.disk_kib > z.stored_kib ? z.disk_kib - z.stored_kib : 0;
+	/* The rest of the system's free swap is on disk: free as it says. */
+	other_free = mi->swap_free_kib > zram_free ? mi->swap_free_kib - zram_free : 0;
+	usable = other_free + zram_usable_kib(&z, mi->available_kib, mi->anon_kib);
+	m->have_zram = true;
+	m->zram_ram_kib = z.ram_kib;
+	m->zram_stored_kib = z.stored_kib;
+	m->swap_usable_kib = usable < m->swap_free_kib ? usable : m->swap_free_kib;
 }
 
 static uint64_t system_charged_kib(const struct meminfo *mi)
@@ -275,6 +305,7 @@ int domain_read(struct domain *d, struct mem_state *ret)
 	m.free_kib = mi.free_kib;
 	m.file_kib = mi.file_kib;
 	m.shmem_kib = mi.shmem_kib;
+	m.anon_kib = mi.anon_kib;
 	m.charged_kib = system_charged_kib(&mi);
 	if (d->kind == DOMAIN_SYSTEM) {
 		m.total_kib = mi.total_kib;
@@ -289,8 +320,53 @@ int domain_read(struct domain *d, struct mem_state *ret)
 	} else if ((r = read_cgroup(d, &mi, &m)) < 0) {
 		return r;
 	}
+	m.swap_usable_kib = m.swap_free_kib;
+	if (d->swaps) {
+		/*
+		 * Not against the devices' sizes: while a swapoff drains a
+		 * device, SwapTotal already leaves it out and /proc/swaps
+		 * still lists it.
+		 */
+		d->swap_total_read = mi.swap_total_kib;
+		if (mi.swap_total_kib != d->swap_total_listed)
+			d->swaps_stale = true;
+		zram_account(d, &mi, &m);
+	}
 	*ret = m;
 	return 0;
+}
+
+int domain_follow_swaps(struct domain *d, const char *proc_root, const char *sys_root)
+{
+	struct swaps *s;
+	int r = swaps_open(proc_root, sys_root, &s);
+
+	if (r < 0)
+		return r;
+	swaps_free(d->swaps);
+	d->swaps = s;
+	d->swaps_stale = false;
+	d->swap_total_listed = swaps_total_kib(s);
+	return 0;
+}
+
+bool domain_swaps_stale(const struct domain *d)
+{
+	return d->swaps && d->swaps_stale;
+}
+
+int domain_refresh_swaps(struct domain *d, bool *ret_changed)
+{
+	int r;
+
+	*ret_changed = false;
+	if (!d->swaps)
+		return 0;
+	r = swaps_refresh(d->swaps, ret_changed);
+	/* Failed or not, not again until SwapTotal moves (or the periodic look). */
+	d->swaps_stale = false;
+	d->swap_total_listed = d->swap_total_read;
+	return r;
 }
 
 int domain_charged_kib(struct domain *d, uint64_t *ret_kib)

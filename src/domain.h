@@ -47,6 +47,24 @@ int domain_read(struct domain *d, struct mem_state *ret);
  */
 int domain_charged_kib(struct domain *d, uint64_t *ret_kib);
 
+/*
+ * Follows the swap devices (@proc_root/swaps, zram under @sys_root/block), so
+ * that domain_read() counts swap on zram at what RAM can still hold
+ * (mem_state.swap_usable_kib).  Without it, free swap is taken as it is.
+ * Opens files: set-up only.  Returns 0 or -errno.
+ */
+int domain_follow_swaps(struct domain *d, const char *proc_root, const char *sys_root);
+
+/* True when a read saw the swap size change since the devices were listed. */
+bool domain_swaps_stale(const struct domain *d);
+
+/*
+ * Lists the swap devices again (one switched on or off), logging each change
+ * and setting *@ret_changed.  Opens files: never on the path from a pressure
+ * event to the signal.  Returns 0 or -errno.
+ */
+int domain_refresh_swaps(struct domain *d, bool *ret_changed);
+
 /* Returns the kind of domain. */
 enum domain_kind domain_kind(const struct domain *d);
 

@@ -221,6 +221,15 @@ int metrics_format(const struct metrics *m, const struct metrics_gauges *g, char
 	gauge(&t, "reapd_memory_available_bytes", "Available memory in the domain.",
 	      g->avail_kib * 1024);
 	gauge(&t, "reapd_swap_free_bytes", "Free swap for the domain.", g->swap_free_kib * 1024);
+	gauge(&t, "reapd_swap_counted_free_bytes",
+	      "Free swap as the decision counts it: on zram, what the RAM left can hold.",
+	      g->swap_counted_kib * 1024);
+	gauge(&t, "reapd_swap_util_percent",
+	      "Swapped out, as a share of anonymous memory, shared memory and swap in use.",
+	      g->swap_util_pct);
+	if (g->have_zram)
+		gauge(&t, "reapd_zram_ram_bytes", "RAM taken by the zram devices used as swap.",
+		      g->zram_ram_kib * 1024);
 	gauge(&t, "reapd_shmem_bytes", "Shared memory (tmpfs, shm, memfd) in the domain.",
 	      g->shmem_kib * 1024);
 	gauge(&t, "reapd_unfreeable_bytes",

@@ -49,6 +49,10 @@ const struct kill_event *metrics_history_at(const struct metrics *m, size_t i);
 /* The state the metrics text reports besides the counters. */
 struct metrics_gauges {
 	uint64_t total_kib, avail_kib, swap_free_kib;
+	uint64_t swap_counted_kib; /* free swap as decide() counts it (zram: what RAM can hold) */
+	unsigned swap_util_pct;
+	bool have_zram;
+	uint64_t zram_ram_kib;
 	uint64_t shmem_kib;      /* shared memory in the domain */
 	uint64_t unfreeable_kib; /* of it, what blocks the current episode (0: none) */
 	uint64_t respawn_holds;  /* command lines held back as respawning, since start */

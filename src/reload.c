@@ -40,6 +40,7 @@ static void keep_fixed(struct config *fresh, struct config *old)
 	keep_string("scope", &fresh->scope, &old->scope);
 	keep_string("proc-root", &fresh->proc_root, &old->proc_root);
 	keep_string("cgroup-root", &fresh->cgroup_root, &old->cgroup_root);
+	keep_string("sys-root", &fresh->sys_root, &old->sys_root);
 	keep_string("control", &fresh->control_path, &old->control_path);
 	keep_string("lmkd-socket", &fresh->lmkd_path, &old->lmkd_path);
 	KEEP_VALUE("control-mode", fresh->control_mode, old->control_mode);
@@ -132,6 +133,7 @@ void reload_apply_params(const struct config *cfg, struct decide_params *params,
 	params->target_kib = cfg->target_kib;
 	params->min_adj = cfg->min_adj;
 	params->psi_some_min_adj = cfg->min_adj > 200 ? cfg->min_adj : 200;
+	params->swap_util_max_pct = cfg->swap_util_max_pct;
 	if (watchdog)
 		watchdog_set_params(watchdog, params, cfg->dry_run ? 0 : cfg->max_victims,
 				    cfg->kill_timeout_ms, !cfg->no_reap, !cfg->no_boost);

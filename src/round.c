@@ -56,6 +56,7 @@ struct round {
 	struct mem_state mem; /* as last read */
 	struct watermark_rate rate;
 	struct thrash thrash;
+	uint64_t swaps_checked_usec; /* when /proc/swaps was last read */
 	uint64_t follow_until_usec;
 	/* The current run of "full" triggers, one per window, and its last one (0: none). */
 	uint64_t full_since_usec, full_last_usec;
@@ -273,6 +274,7 @@ int round_new(const struct round_config *rc, struct round **ret)
 	loop_timer_init(&r->death_timer, on_deaths, r);
 	thrash_init(&r->thrash, r->cfg->thrashing_limit_pct, r->cfg->thrashing_decay_pct);
 	domain_read(r->domain, &r->mem);
+	r->swaps_checked_usec = now_usec();
 	if ((e = setup_tables(r, rc)) < 0) {
 		round_free(r);
 		return e;
@@ -454,6 +456,17 @@ static int select_victims(struct round *r, const struct decision *dec, struct ca
 	return n;
 }
 
+/* Adds zram's figures to a round's log line, in @buf; "" without zram. */
+static const char *zram_note(const struct mem_state *m, char buf[static 128])
+{
+	if (!m->have_zram)
+		return "";
+	snprintf(buf, 128, ", zram holds %llu KiB in %llu KiB of RAM (the kernel's free swap %llu KiB)",
+		 (unsigned long long)m->zram_stored_kib, (unsigned long long)m->zram_ram_kib,
+		 (unsigned long long)m->swap_free_kib);
+	return buf;
+}
+
 static void run_round(struct round *r, const struct decision *dec, const struct mem_state *m,
 		      uint64_t now)
 {
@@ -465,6 +478,7 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 	/* The thrashing figure the decision saw (a kill lowers the limit). */
 	uint64_t thrash_pct = r->thrash.pct;
 	unsigned thrash_limit = r->thrash.cur_limit_pct;
+	char zram[128];
 	int n, chosen = 0;
 
 	/* A stall that lasts must last again after a kill before it kills again. */
@@ -504,13 +518,13 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 	/* The state the decision saw, against its marks: what a test compares a kill with. */
 	log_debug("round %s: avail %llu KiB (mark %llu), swap free %llu of %llu KiB (mark %llu), "
 		  "target %llu KiB, min adj %d: %zu processes, %d candidates, %d chosen in %.3f ms; "
-		  "thrashing %llu %% (limit %u %%)%s",
+		  "thrashing %llu %% (limit %u %%)%s; swap util %u %%%s",
 		  kill_reason_name(dec->reason), (unsigned long long)m->avail_kib,
-		  (unsigned long long)dec->mem_min_kib, (unsigned long long)m->swap_free_kib,
+		  (unsigned long long)dec->mem_min_kib, (unsigned long long)swap_free_counted_kib(m),
 		  (unsigned long long)m->swap_total_kib, (unsigned long long)dec->swap_min_kib,
 		  (unsigned long long)dec->target_kib, dec->min_adj, round.scanned, n, chosen,
 		  (double)round.scan_usec / 1000.0, (unsigned long long)thrash_pct, thrash_limit,
-		  m->direct_reclaim ? ", direct reclaim" : "");
+		  m->direct_reclaim ? ", direct reclaim" : "", swap_util_pct(m), zram_note(m, zram));
 	if (proctab_overflowed(r->pt))
 		grow_tables(r);
 	note_unwalked(r);
@@ -534,7 +548,8 @@ static void schedule_poll(struct round *r, const struct decision *dec, uint64_t 
 	/* A minfree level kills on memory alone; low_mem waits for swap to be short too. */
 	if (mark_kib == dec->mem_min_kib)
 		interval = watermark_interval_swap_usec(r->mem.avail_kib, mark_kib,
-							r->mem.swap_total_kib, r->mem.swap_free_kib,
+							r->mem.swap_total_kib,
+							swap_free_counted_kib(&r->mem),
 							dec->swap_min_kib, rate, MAX_POLL_USEC);
 	else
 		interval = watermark_interval_usec(r->mem.avail_kib, mark_kib, rate, MAX_POLL_USEC);
@@ -564,6 +579,30 @@ static int read_domain(struct round *r, uint64_t now)
 	return e;
 }
 
+/*
+ * Swap devices switched on or off: seen at once when the swap size changes,
+ * and every SWAPS_CHECK_USEC otherwise (one device replaced by another of
+ * the same size).  Listing them may open files, so it runs off the kill
+ * path; the domain is read again when they changed.  Returns read_domain()'s.
+ */
+#define SWAPS_CHECK_USEC (10 * USEC_PER_SEC)
+
+static int check_swaps(struct round *r, uint64_t now)
+{
+	bool changed = false;
+	int e;
+
+	if (!domain_swaps_stale(r->domain) && now - r->swaps_checked_usec < SWAPS_CHECK_USEC)
+		return 0;
+	r->swaps_checked_usec = now;
+	kill_path_leave();
+	e = domain_refresh_swaps(r->domain, &changed);
+	kill_path_enter();
+	if (e < 0)
+		log_warn_errno(e, "cannot list the swap devices");
+	return changed ? read_domain(r, now) : 0;
+}
+
 /* Feeds the counters just read to the thrash state; marks @m with its verdict. */
 static void update_thrash(struct round *r, struct mem_state *m, uint64_t now)
 {
@@ -581,7 +620,7 @@ void round_evaluate(struct round *r, unsigned fired)
 	uint64_t now = now_usec(), rate, in_flight;
 
 	kill_path_enter();
-	if (read_domain(r, now) < 0) {
+	if (read_domain(r, now) < 0 || check_swaps(r, now) < 0) {
 		kill_path_leave();
 		return;
 	}

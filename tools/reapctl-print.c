@@ -394,6 +394,32 @@ static void print_memory(const struct json *m)
 	kv_fmt("swap min", json_get(m, "swap_min_kib"), put_mib_unit);
 }
 
+/* "12 % of what can swap (low_swap above 60 %)" or "(low_swap off)". */
+static void put_swap_util(struct out *o, const struct json *s)
+{
+	double max = json_number(json_get(s, "util_max_percent"));
+
+	put_num(o, json_get(s, "util_percent"));
+	put(o, " %% of what can swap is swapped out");
+	if (max > 0)
+		put(o, " (low_swap above %.0f %%)", max);
+	else
+		put(o, " (low_swap off)");
+}
+
+static void print_swap(const struct json *s)
+{
+	if (json_type(s) != JSON_OBJECT)
+		return;
+	printf("swap:\n");
+	kv_fmt("utilisation", s, put_swap_util);
+	kv_fmt("counted free", json_get(s, "counted_free_kib"), put_mib_unit);
+	if (json_bool(json_get(s, "zram")) == 1) {
+		kv_fmt("zram stores", json_get(s, "zram_stored_kib"), put_mib_unit);
+		kv_fmt("zram takes", json_get(s, "zram_ram_kib"), put_mib_unit);
+	}
+}
+
 static void print_members(const char *section, const struct json *obj)
 {
 	size_t n = json_len(obj);
@@ -416,6 +442,7 @@ void print_status(const struct json *r)
 	kv_fmt("scope", json_get(r, "scope"), put_value);
 	kv_fmt("domain", json_get(r, "domain"), put_value);
 	print_memory(json_get(r, "memory"));
+	print_swap(json_get(r, "swap"));
 	printf("pressure:\n");
 	if (json_type(psi) == JSON_OBJECT) {
 		kv_fmt("some", json_get(psi, "some"), put_psi);

@@ -29,8 +29,13 @@ t = s["thrashing"]
 # Refault counters: a v2 scope has them in memory.stat, a v1 scope none.
 assert t["measured"] == (sys.argv[1] == "v2"), t
 assert t["limit_percent"] == t["base_limit_percent"] == 100 and isinstance(t["percent"], int), t
-assert t["direct_reclaim"] in (True, False), t' "$MEMCG_KIND" || fail "status JSON"
+assert t["direct_reclaim"] in (True, False), t
+w = s["swap"]
+assert w["util_max_percent"] == 0 and 0 <= w["util_percent"] <= 100, w
+assert w["counted_free_kib"] <= w["free_kib"] <= w["total_kib"] or w["total_kib"] == 0, w
+assert w["zram"] in (True, False), w' "$MEMCG_KIND" || fail "status JSON"
 grep -q "^thrashing:" "$WORK/status" || fail "status does not show thrashing: $(cat "$WORK/status")"
+grep -q "^swap:" "$WORK/status" || fail "status does not show swap: $(cat "$WORK/status")"
 ctl --json victims | python3 -c '
 import json, sys
 v = json.load(sys.stdin)["candidates"]

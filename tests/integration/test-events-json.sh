@@ -34,7 +34,7 @@ assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["time"]), e["ti
 assert e["pid"] == victim and e["comm"] == name, (e["pid"], e["comm"])
 assert e["oom_score_adj"] == 800 and e["uid"] == 0
 assert e["reason"] in ("low_mem", "psi_full", "psi_critical", "psi_sustained", "psi_some_low_mem",
-                       "vmpressure_critical", "pressure_after_kill", "thrashing"), e["reason"]
+                       "vmpressure_critical", "pressure_after_kill", "thrashing", "low_swap"), e["reason"]
 assert e["size_kib"] >= 150 * 1024 and e["anon_kib"] >= 150 * 1024
 assert e["dry_run"] is False and e["kill_to_exit_ms"] >= 0
 # freed_kib is measured (the scope's usage), not copied: a 150 MiB private hog frees about that.

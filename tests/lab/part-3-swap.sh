@@ -9,7 +9,13 @@
 #   B  --swap-min: with PSI and thrashing off (so low_mem is the only reason), no kill while
 #      available memory is below --mem-min but free swap is above --swap-min;
 #      the kill comes once free swap is below it too;
-#   C  swap off: the kill comes on memory alone (low_mem), --swap-min ignored.
+#   C  swap off: the kill comes on memory alone (low_mem), --swap-min ignored;
+#   D  zram twice the RAM, switched on while reapd runs, and a leak whose
+#      pages do not compress: free swap counts only as what RAM can hold, so
+#      low_mem comes while the kernel's free swap is far above --swap-min
+#      (where counting it as free would wait for a kernel OOM kill);
+#   E  --swap-util-max: a leak that compresses, killed for low_swap once
+#      that share of what can swap is swapped out.
 # Kills are judged by reapd's own records (its event, the round it logged)
 # and the leak unit's state, never by MemAvailable after the kill, which lags.
 # No check depends on how fast the guest is: every wait is for a condition,
@@ -29,7 +35,8 @@ LEAK_RANDOM=${LAB_LEAK_RANDOM:-50}
 ZRAM_MIB=512
 WAIT_KILL_S=400 # bound on one leak's life (it takes some 30 s here)
 fails=0
-PHASES=${LAB_PHASES:-ABC} # a subset, to try one phase alone
+PHASES=${LAB_PHASES:-ABCDE} # a subset, to try one phase alone
+ZRAM_BIG_MIB=2048 # phases D and E: twice the guest's RAM
 
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fails=$((fails + 1)); }
@@ -97,12 +104,12 @@ sample() {
 # leak NAME: runs memhog in the transient unit NAME and waits for its end.
 # Sets LEAK_PID, OOM_BEFORE, OOM_AFTER, LEAK_RESULT, LEAK_CODE, LEAK_STATUS.
 leak() {
-	local unit=$1 i sampler
+	local unit=$1 random=${2:-$LEAK_RANDOM} i sampler
 	OOM_BEFORE=$(oom_kills)
 	[ ! -w /sys/block/zram0/mem_used_max ] || echo 0 > /sys/block/zram0/mem_used_max
 	rm -f "/tmp/$unit.samples"
 	systemd-run --quiet --unit="$unit" -p OOMScoreAdjust=$LEAK_ADJ \
-		/usr/local/bin/memhog --grow --rate "$LEAK_RATE" --random "$LEAK_RANDOM" --name "$unit" --quiet
+		/usr/local/bin/memhog --grow --rate "$LEAK_RATE" --random "$random" --name "$unit" --quiet
 	LEAK_PID=$(systemctl show -p MainPID --value "$unit")
 	[ "$LEAK_PID" -gt 0 ] || guest_fail "$unit has no main pid"
 	sample "/tmp/$unit.samples" "$LEAK_PID" &
@@ -151,12 +158,14 @@ round_of() {
 	local i line
 	for ((i = 0; i < 60; i++)); do
 		line=$(journalctl _PID="$REAPD_PID" -o cat |
-			grep -E 'round [a-z_]+: avail .* [1-9][0-9]* chosen' | head -1) || true
+			grep -E 'round [a-z_]+: avail .* [1-9][0-9]* chosen' | sed -n 1p) || true
 		[ -n "$line" ] && break
 		sleep 0.5
 	done
 	[ -n "$line" ] || journalctl _PID="$REAPD_PID" -o cat | grep 'round ' | tail -3 | sed 's/^/    # /' >&2
 	sed -nE 's/.*round ([a-z_]+): avail ([0-9]+) KiB \(mark ([0-9]+)\), swap free ([0-9]+) of ([0-9]+) KiB \(mark ([0-9]+)\).*thrashing ([0-9]+) % \(limit ([0-9]+) %\).*/\1 \2 \3 \4 \5 \6 \7 \8/p' <<< "$line"
+	# A file, not a variable: callers run this in a command substitution.
+	printf '%s\n' "$line" > /tmp/round-line
 }
 
 # common_checks PHASE UNIT: the leak died of reapd's SIGKILL, reapd saw it die,
@@ -305,6 +314,70 @@ else
 	bad "C no swap: the killing round: reason ${reason:-?} (event $EV_REASON), available" \
 		"${avail:-?} KiB (mark ${amark:-?}), swap total ${stotal:-?} KiB"
 fi
+fi
+
+# --- D: zram larger than RAM can fill, pages that do not compress ---------
+if [[ $PHASES == *D* ]]; then
+! grep -q '^/dev/zram0 ' /proc/swaps || swapoff /dev/zram0
+restart_reapd "psi-some = 0" "psi-full = 0" "psi-critical = 0" "thrashing-limit = 0"
+# Switched on while reapd runs: it must see the device, at its new size.
+echo 1 > /sys/block/zram0/reset
+echo "${ZRAM_BIG_MIB}M" > /sys/block/zram0/disksize
+mkswap /dev/zram0 > /dev/null
+swapon -p 100 /dev/zram0
+for ((i = 0; i < 60; i++)); do
+	seen=$(journalctl _PID="$REAPD_PID" -o cat | grep 'swap: /dev/zram0 switched on' | sed -n 1p) || true
+	[ -n "$seen" ] && break
+	sleep 0.5
+done
+if [[ $seen == *"(zram, $((ZRAM_BIG_MIB - 1)) MiB)"* || $seen == *"(zram, $ZRAM_BIG_MIB MiB)"* ]]; then
+	ok "D: reapd saw the swap device switched on while it ran: ${seen#*info: }"
+else
+	bad "D: reapd did not log zram0 switched on at $ZRAM_BIG_MIB MiB within 30 s: '${seen:-nothing}'"
+fi
+leak lab-leak-d 100
+common_checks "D zram, pages that do not compress" lab-leak-d
+read -r reason avail amark sfree stotal smark tpct tlimit <<< "$(round_of)"
+ROUND_LINE=$(cat /tmp/round-line)
+raw=$(sed -nE "s/.*the kernel's free swap ([0-9]+) KiB.*/\1/p" <<< "$ROUND_LINE")
+if [ "${reason:-}" = low_mem ] && [ "$EV_REASON" = low_mem ] && [ "$avail" -lt "$amark" ] &&
+	[ "$sfree" -lt "$smark" ] && [ "${raw:-0}" -gt "$smark" ]; then
+	ok "D zram: low_mem at available $(mib "$avail") MiB < $(mib "$amark") MiB with swap free" \
+		"$(mib "$raw") MiB by the kernel's count, above --swap-min $(mib "$smark") MiB, but" \
+		"$(mib "$sfree") MiB as RAM can hold it"
+else
+	bad "D zram: the killing round: reason ${reason:-?} (event $EV_REASON), available ${avail:-?}" \
+		"KiB (mark ${amark:-?}), swap free counted ${sfree:-?} KiB, the kernel's ${raw:-?} KiB" \
+		"(mark ${smark:-?}): ${ROUND_LINE:-no round}"
+fi
+zram_note D /tmp/lab-leak-d.samples
+fi
+
+# --- E: --swap-util-max ---------------------------------------------------
+UTIL_MAX=40
+if [[ $PHASES == *E* ]]; then
+if ! grep -q '^/dev/zram0 ' /proc/swaps; then
+	echo 1 > /sys/block/zram0/reset
+	echo "${ZRAM_BIG_MIB}M" > /sys/block/zram0/disksize
+	mkswap /dev/zram0 > /dev/null
+	swapon -p 100 /dev/zram0
+fi
+restart_reapd "swap-util-max = $UTIL_MAX" "psi-some = 0" "psi-full = 0" "psi-critical = 0" "thrashing-limit = 0"
+leak lab-leak-e
+common_checks "E --swap-util-max" lab-leak-e
+read -r reason avail amark sfree stotal smark tpct tlimit <<< "$(round_of)"
+ROUND_LINE=$(cat /tmp/round-line)
+util=$(sed -nE 's/.*; swap util ([0-9]+) %.*/\1/p' <<< "$ROUND_LINE")
+if [ "${reason:-}" = low_swap ] && [ "$EV_REASON" = low_swap ] && [ "${util:-0}" -gt "$UTIL_MAX" ] &&
+	[ "$avail" -lt $((2 * amark)) ]; then
+	ok "E --swap-util-max: low_swap with $util % of what can swap swapped out (> $UTIL_MAX %)," \
+		"available $(mib "$avail") MiB < twice --mem-min, swap free $(mib "$sfree") of $(mib "$stotal") MiB"
+else
+	bad "E --swap-util-max: the killing round: reason ${reason:-?} (event $EV_REASON), swap util" \
+		"${util:-?} % (max $UTIL_MAX), available ${avail:-?} KiB (low mark $((2 * ${amark:-0}))):" \
+		"${ROUND_LINE:-no round}"
+fi
+zram_note E /tmp/lab-leak-e.samples
 fi
 
 [ $fails -eq 0 ] || { echo "# $fails check(s) failed"; exit 1; }

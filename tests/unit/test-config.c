@@ -346,13 +346,15 @@ static const char *const every_setting[][2] = {
 	{"ignore", "^Xorg$"}, {"reaper-threads", "4"}, {"kill-timeout", "500"},
 	{"max-victims", "3"}, {"psi-some", "0"}, {"psi-full", "250"}, {"psi-critical", "900"}, {"psi-sustain", "5000"},
 	{"psi-window", "2000"}, {"thrashing-limit", "150"}, {"thrashing-decay", "25"},
+	{"swap-util-max", "70"},
 	{"no-reap", NULL}, {"no-boost", NULL}, {"sync-reap", NULL}, {"dry-run", NULL}, {"events", "/tmp/e.json"},
 	{"control", "/tmp/ctl"}, {"control-mode", "0600"}, {"lmkd-socket", "/tmp/lmkd"},
 	{"lmkd-mode", "0666"}, {"kill-hook", "logger killed $REAPD_PID"},
 	{"kill-hook-user", "0"}, {"kill-hook-timeout", "1500"},
 	{"metrics-file", "/tmp/m.prom"}, {"metrics-interval", "7"}, {"syslog", NULL},
 	{"syslog-socket", "/tmp/log"}, {"watchdog", "0"}, {"no-mlock", NULL}, {"no-realtime", NULL},
-	{"proc-root", "/tmp/proc"}, {"cgroup-root", "/tmp/cg"}, {"verbose", NULL},
+	{"proc-root", "/tmp/proc"}, {"cgroup-root", "/tmp/cg"}, {"sys-root", "/tmp/sys"},
+	{"verbose", NULL},
 };
 #define N_EVERY (sizeof(every_setting) / sizeof(every_setting[0]))
 
@@ -360,7 +362,7 @@ static void dump(const struct config *c, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u:%u:%u:%u:%u|%d%d%d%d%d%d%d%d|"
-		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s|%u",
+		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s|%s|%u|%u",
 		 c->scope ? c->scope : "-", c->mem_min.is_percent, c->mem_min.percent_x100,
 		 (unsigned long long)c->mem_min.bytes, c->swap_min.is_percent,
 		 c->swap_min.percent_x100, (unsigned long long)c->swap_min.bytes,
@@ -377,7 +379,8 @@ static void dump(const struct config *c, char *buf, size_t len)
 		 (unsigned)c->kill_hook_gid, c->kill_hook_timeout_ms,
 		 c->metrics_file ? c->metrics_file : "-", c->metrics_interval_s,
 		 c->syslog_socket ? c->syslog_socket : "-", c->proc_root ? c->proc_root : "-",
-		 c->cgroup_root ? c->cgroup_root : "-", c->watchdog_ms);
+		 c->cgroup_root ? c->cgroup_root : "-", c->sys_root ? c->sys_root : "-",
+		 c->watchdog_ms, c->swap_util_max_pct);
 }
 
 /* Every setting reads the same from a file as from the command line, and differs from the default. */
@@ -468,6 +471,8 @@ static void test_service_options(void **state)
 		{{"--metrics-interval", "0"}, "--metrics-interval: invalid value '0'"},
 		{{"--thrashing-decay", "101"}, "--thrashing-decay: invalid value '101' (expected an integer from 0 to 100)"},
 		{{"--thrashing-limit", "-1"}, "--thrashing-limit: invalid value '-1'"},
+		{{"--swap-util-max", "101"}, "--swap-util-max: invalid value '101' (expected an integer from 0 to 100)"},
+		{{"--sys-root", ""}, "--sys-root: invalid value ''"},
 		{{"--syslog-socket", "dev/log"}, "--syslog-socket: invalid value"},
 		{{"--config", ""}, "--config: invalid value ''"},
 	};

@@ -98,7 +98,80 @@ static const struct dcase cases[] = {
 	 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 4 * GIB,
 	  .swap_free_kib = 3 * GIB, .thrashing = true},
 	 PRESSURE_PSI_FULL | PRESSURE_PSI_CRITICAL, 0, 0, 1, REASON_PSI_CRITICAL, 0, 0},
+	/* zram: free swap counts as what the RAM left can hold compressed. */
+	{"zram half empty, no RAM to hold more: swap low",
+	 {.total_kib = 10 * GIB, .avail_kib = 512 * MIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 2 * GIB, .have_zram = true, .swap_usable_kib = 200 * MIB},
+	 0, 0, 0, 1, REASON_LOW_MEM, 0, 0},
+	{"zram half empty, RAM to hold it: swap free",
+	 {.total_kib = 10 * GIB, .avail_kib = 512 * MIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 2 * GIB, .have_zram = true, .swap_usable_kib = 1 * GIB},
+	 0, 0, 0, 0, REASON_NONE, 0, 0},
+	{"full stall, zram's room gone with the RAM",
+	 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 3 * GIB, .have_zram = true, .swap_usable_kib = 300 * MIB},
+	 PRESSURE_PSI_FULL, 0, 0, 1, REASON_PSI_FULL, 0, 0},
+	{"usable swap is only read with zram",
+	 {.total_kib = 10 * GIB, .avail_kib = 512 * MIB, .swap_total_kib = 4 * GIB,
+	  .swap_free_kib = 2 * GIB, .swap_usable_kib = 0},
+	 0, 0, 0, 0, REASON_NONE, 0, 0},
 };
+
+/* --swap-util-max 60: swapped out / (anon + shmem + swapped). */
+static void test_low_swap(void **state)
+{
+	static const struct {
+		const char *name;
+		struct mem_state mem;
+		unsigned util_max;
+		int expect_kill;
+		unsigned util;
+	} lcases[] = {
+		/* 4 GiB swapped of 1 GiB anon + 4: 80 %, memory below the low mark (2 GiB). */
+		{"80 % swapped, memory short",
+		 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 8 * GIB,
+		  .swap_free_kib = 4 * GIB, .anon_kib = 1 * GIB},
+		 60, 1, 80},
+		{"80 % swapped, memory plenty",
+		 {.total_kib = 10 * GIB, .avail_kib = 5 * GIB, .swap_total_kib = 8 * GIB,
+		  .swap_free_kib = 4 * GIB, .anon_kib = 1 * GIB},
+		 60, 0, 80},
+		/* Shared memory swaps too: 4 of 2 + 2 + 4: 50 %. */
+		{"50 % swapped",
+		 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 8 * GIB,
+		  .swap_free_kib = 4 * GIB, .anon_kib = 2 * GIB, .shmem_kib = 2 * GIB},
+		 60, 0, 50},
+		{"off",
+		 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .swap_total_kib = 8 * GIB,
+		  .swap_free_kib = 4 * GIB, .anon_kib = 1 * GIB},
+		 0, 0, 80},
+		{"no swap at all",
+		 {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB, .anon_kib = 1 * GIB}, 60, 0, 0},
+		{"nothing swappable", {.total_kib = 10 * GIB, .avail_kib = 1536 * MIB}, 60, 0, 0},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(lcases) / sizeof(lcases[0]); i++) {
+		struct decide_params p = {
+			.mem_min = {.is_percent = true, .percent_x100 = 1000},
+			.swap_min = {.is_percent = true, .percent_x100 = 1000},
+			.psi_some_min_adj = 200,
+			.swap_util_max_pct = lcases[i].util_max,
+		};
+		struct decision d;
+		int r = decide(&p, &lcases[i].mem, 0, 0, &d);
+
+		if (swap_util_pct(&lcases[i].mem) != lcases[i].util)
+			fail_msg("%s: util %u %%, expected %u", lcases[i].name,
+				 swap_util_pct(&lcases[i].mem), lcases[i].util);
+		if (r != lcases[i].expect_kill)
+			fail_msg("%s: kill %d reason %s", lcases[i].name, r, kill_reason_name(d.reason));
+		if (!r)
+			continue;
+		assert_int_equal(d.reason, REASON_LOW_SWAP);
+		assert_int_equal(d.min_adj, 200); /* expendable only */
+		assert_int_equal(d.target_kib, 2048 * MIB + 512 * MIB - 1536 * MIB);
+	}
+}
 
 static void test_table(void **state)
 {
@@ -253,6 +326,7 @@ static void test_reason_names(void **state)
 	assert_string_equal(kill_reason_name(REASON_PSI_CRITICAL), "psi_critical");
 	assert_string_equal(kill_reason_name(REASON_PSI_SUSTAINED), "psi_sustained");
 	assert_string_equal(kill_reason_name(REASON_THRASHING), "thrashing");
+	assert_string_equal(kill_reason_name(REASON_LOW_SWAP), "low_swap");
 	assert_string_equal(kill_reason_name(REASON_COUNT), "?");
 }
 
@@ -260,6 +334,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_low_swap),
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_psi_some_respects_a_higher_min_adj),
 		cmocka_unit_test(test_minfree_levels),

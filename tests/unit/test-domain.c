@@ -349,6 +349,73 @@ static void test_pressure_path(void **state)
 	domain_free(d);
 }
 
+/*
+ * Swap on zram (proc-zram: MemAvailable 102400, SwapFree 1363144 of 1572856 KiB;
+ * /dev/zram0 of 1048572 KiB storing 209712 KiB of pages that do not compress in
+ * 215000 KiB of RAM, and a disk swap of 524284 KiB, all free).  At 1:1 zram's
+ * free 838860 KiB are worth the 102400 KiB of RAM left (compressing resident
+ * anon gives nothing back); with the disk's 524284, 626684 usable.
+ */
+#define ZRAM_PROC FIXTURES "/proc-zram/proc"
+#define ZRAM_SYS  FIXTURES "/proc-zram/sys"
+
+static void test_read_zram(void **state)
+{
+	struct domain *d = open_ok(ZRAM_PROC, NULL);
+	struct mem_state m;
+	bool changed = true;
+
+	(void)state;
+	/* Not followed: free swap as the kernel says. */
+	assert_int_equal(domain_read(d, &m), 0);
+	assert_false(m.have_zram);
+	assert_int_equal(m.swap_usable_kib, 1363144);
+	assert_int_equal(swap_free_counted_kib(&m), 1363144);
+
+	assert_int_equal(domain_follow_swaps(d, ZRAM_PROC, ZRAM_SYS), 0);
+	assert_int_equal(domain_read(d, &m), 0);
+	assert_true(m.have_zram);
+	assert_int_equal(m.swap_free_kib, 1363144);
+	assert_int_equal(m.swap_usable_kib, 524284 + 102400);
+	assert_int_equal(swap_free_counted_kib(&m), 626684);
+	assert_int_equal(m.zram_ram_kib, 215000);
+	assert_int_equal(m.zram_stored_kib, 209712);
+	/* SwapTotal matches the devices listed: nothing to refresh, nothing changed. */
+	assert_false(domain_swaps_stale(d));
+	assert_int_equal(domain_refresh_swaps(d, &changed), 0);
+	assert_false(changed);
+	/* 209712 swapped of 4476395 anon + 402516 shmem + 209712: 4 %. */
+	assert_int_equal(m.anon_kib, 4476395);
+	assert_int_equal(swap_util_pct(&m), 4);
+	domain_free(d);
+
+	/*
+	 * A v2 cgroup with swap.max 1 GiB, 200 MiB of it used: 843776 KiB free,
+	 * but what the system's swap can still take, 626684, is the bound.
+	 */
+	d = open_ok(ZRAM_PROC, FIXTURES "/cgroup-v2");
+	assert_int_equal(domain_follow_swaps(d, ZRAM_PROC, ZRAM_SYS), 0);
+	assert_int_equal(domain_read(d, &m), 0);
+	assert_int_equal(m.swap_free_kib, 843776);
+	assert_int_equal(m.swap_usable_kib, 626684);
+	assert_int_equal(m.anon_kib, 1048576);
+	domain_free(d);
+
+	/* Swap switched on since the devices were listed (SwapTotal differs): stale. */
+	d = open_ok(PROC_SWAP, NULL);
+	assert_int_equal(domain_follow_swaps(d, ZRAM_PROC, ZRAM_SYS), 0);
+	assert_int_equal(domain_read(d, &m), 0);
+	assert_true(domain_swaps_stale(d));
+	assert_int_equal(domain_refresh_swaps(d, &changed), 0);
+	assert_false(domain_swaps_stale(d));
+	/* The sizes still disagree (a swapoff draining): stale again only when SwapTotal moves. */
+	assert_int_equal(domain_read(d, &m), 0);
+	assert_false(domain_swaps_stale(d));
+	/* No /proc/swaps at all (a kernel without swap). */
+	assert_int_equal(domain_follow_swaps(d, PROC, ZRAM_SYS), -ENOENT);
+	domain_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_read_errors),
 		cmocka_unit_test(test_pressure_path),
 		cmocka_unit_test(test_read_vm_counters),
+		cmocka_unit_test(test_read_zram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

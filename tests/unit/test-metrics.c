@@ -134,6 +134,19 @@ static void test_prometheus_text(void **state)
 	t.valid = false;
 	assert_true(metrics_format(m, &g, buf, sizeof(buf)) > 0);
 	assert_null(strstr(buf, "reapd_thrashing_percent"));
+	/* Swap as counted; zram's RAM only with zram. */
+	assert_null(strstr(buf, "reapd_zram_ram_bytes"));
+	g.swap_free_kib = 2048, g.swap_counted_kib = 1024, g.swap_util_pct = 35;
+	g.have_zram = true, g.zram_ram_kib = 512;
+	assert_true(metrics_format(m, &g, buf, sizeof(buf)) > 0);
+	static const char *const swap_lines[] = {
+		"reapd_swap_free_bytes 2097152\n",
+		"# TYPE reapd_swap_counted_free_bytes gauge\n",
+		"reapd_swap_counted_free_bytes 1048576\n",
+		"reapd_swap_util_percent 35\n",
+		"reapd_zram_ram_bytes 524288\n",
+	};
+	expect_lines(buf, swap_lines, sizeof(swap_lines) / sizeof(swap_lines[0]));
 	metrics_free(m);
 }
 
