@@ -39,6 +39,7 @@ struct config {
 	unsigned psi_window_ms;
 	bool no_reap;
 	bool no_boost; /* leave a victim's scheduling, CPUs and CPU limits as they are */
+	bool hold_line; /* v2: memory.high just under memory.max while a round's victims die */
 	bool sync_reap; /* benchmarks only: no reaper threads, the loop reaps */
 	bool dry_run;
 	bool verbose;

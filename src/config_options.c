@@ -387,6 +387,7 @@ static int set_syslog_socket(struct config *c, const char *v, char *why, size_t 
 	}
 FLAG_SETTER(set_no_reap, no_reap)
 FLAG_SETTER(set_no_boost, no_boost)
+FLAG_SETTER(set_hold_line, hold_line)
 FLAG_SETTER(set_dry_run, dry_run)
 FLAG_SETTER(set_verbose, verbose)
 FLAG_SETTER(set_no_mlock, no_mlock)
@@ -433,6 +434,9 @@ const struct option_def config_options[] = {
 	{"no-reap", 0, NULL, "kill without process_mrelease (for comparison)", set_no_reap},
 	{"no-boost", 0, NULL, "do not boost victims' threads or lift their CPU limits (for comparison)",
 	 set_no_boost},
+	{"hold-line", 0, NULL,
+	 "cgroup v2: hold memory.high just under memory.max while a round's victims die",
+	 set_hold_line},
 	{"sync-reap", 0, NULL, "reap on the main thread, blocking it (benchmarks only)",
 	 set_sync_reap},
 	{"dry-run", 0, NULL, "choose and report victims, kill nothing", set_dry_run},

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config-version.h"
+#include "holdline.h"
 #include "log.h"
 #include "parse.h"
 #include "sys.h"
@@ -158,6 +159,25 @@ static void put_swap(struct ctl_answer *a, const struct mem_state *m, struct jso
 	jsonw_object_end(w);
 }
 
+/* --hold-line: whether memory.high is held now, and how often it was. */
+static void put_hold_line(struct ctl_answer *a, struct jsonw *w)
+{
+	struct holdline *h = round_holdline(a->round);
+	struct holdline_stats st = {0};
+
+	if (h)
+		holdline_stats(h, &st);
+	jsonw_key(w, "hold_line");
+	jsonw_object_begin(w);
+	jsonw_kv_bool(w, "enabled", h != NULL);
+	jsonw_kv_bool(w, "held", st.held);
+	jsonw_kv_uint(w, "held_bytes", st.held_bytes);
+	jsonw_kv_uint(w, "holds", st.holds);
+	jsonw_kv_uint(w, "releases", st.releases);
+	jsonw_kv_int(w, "last_error", st.last_error);
+	jsonw_object_end(w);
+}
+
 static int answer_status(struct ctl_answer *a, struct jsonw *w)
 {
 	const struct killer_stats *ks = killer_stats(a->killer);
@@ -189,6 +209,7 @@ static int answer_status(struct ctl_answer *a, struct jsonw *w)
 	jsonw_object_end(w);
 	put_thrashing(a, w);
 	put_swap(a, &m, w);
+	put_hold_line(a, w);
 	put_pressure(a, w);
 	jsonw_key(w, "pending");
 	jsonw_object_begin(w);

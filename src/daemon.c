@@ -17,6 +17,7 @@
 #include "decide.h"
 #include "domain.h"
 #include "freezer.h"
+#include "holdline.h"
 #include "killer.h"
 #include "lmkd.h"
 #include "loop.h"
@@ -53,6 +54,7 @@ struct daemon {
 	struct ctl *ctl;
 	struct lmkd *lmkd;
 	struct watchdog *watchdog; /* NULL: --watchdog 0 */
+	struct holdline *hold;     /* --hold-line on a v2 scope */
 	struct cgroup_roots roots;
 	struct boost_env boost_env; /* valid when have_boost_env */
 	bool have_boost_env;
@@ -200,6 +202,34 @@ static int usage_error(bool *ret_usage, const char *opt, const char *value, cons
 	return -EINVAL;
 }
 
+/*
+ * --hold-line on a v2 scope: the thread that writes memory.high.  On every v2
+ * scope, a hold an earlier run left is undone, whether the option is on now
+ * or not.
+ */
+static int open_holdline(struct daemon *d)
+{
+	const char *name = domain_name(d->domain);
+	int r;
+
+	if (domain_kind(d->domain) != DOMAIN_CGROUP_V2) {
+		if (d->cfg.hold_line)
+			log_warn("hold-line: %s is not a cgroup v2 scope (no memory.high); ignored",
+				 name);
+		return 0;
+	}
+	if (!d->cfg.hold_line || d->cfg.dry_run) {
+		r = holdline_restore(domain_dirfd(d->domain), name);
+		if (r < 0 && r != -ENOENT)
+			log_warn_errno(r, "cannot open %s/memory.high", name);
+		return 0;
+	}
+	r = holdline_new(domain_dirfd(d->domain), name, &d->hold);
+	if (r < 0)
+		return log_error_errno(r, "hold-line: cannot open %s/memory.high", name);
+	return 0;
+}
+
 static int open_domain(struct daemon *d, bool *ret_usage)
 {
 	const struct config *cfg = &d->cfg;
@@ -213,6 +243,8 @@ static int open_domain(struct daemon *d, bool *ret_usage)
 	if (r < 0)
 		return log_error_errno(r, "cannot open the memory domain %s",
 				       cfg->scope ? cfg->scope : "system");
+	if ((r = open_holdline(d)) < 0)
+		return r;
 	/* Optional: without it, free swap on zram is counted as if it were on disk. */
 	r = domain_follow_swaps(d->domain, cfg->proc_root, cfg->sys_root);
 	if (r < 0 && r != -ENOENT) /* no /proc/swaps: a kernel without swap */
@@ -328,6 +360,7 @@ static int start_round(struct daemon *d)
 		.proc_fd = d->proc_fd,
 		.self = d->self,
 		.initial_capacity = INITIAL_CAPACITY,
+		.hold = d->hold,
 	};
 
 	int r = metrics_new(&d->metrics);
@@ -547,6 +580,8 @@ void daemon_free(struct daemon *d)
 	events_free(d->events_opened);
 	sources_free(d->sources);
 	round_free(d->round);
+	/* Its old value back before anything else can stop us. */
+	holdline_free(d->hold);
 	metrics_free(d->metrics);
 	domain_free(d->domain);
 	cgroup_roots_free(&d->roots);

@@ -48,6 +48,7 @@ static void keep_fixed(struct config *fresh, struct config *old)
 	KEEP_VALUE("reaper-threads", fresh->reaper_threads, old->reaper_threads);
 	KEEP_VALUE("no-mlock", fresh->no_mlock, old->no_mlock);
 	KEEP_VALUE("sync-reap", fresh->sync_reap, old->sync_reap);
+	KEEP_VALUE("hold-line", fresh->hold_line, old->hold_line);
 	KEEP_VALUE("no-realtime", fresh->no_realtime, old->no_realtime);
 	KEEP_VALUE("syslog", fresh->syslog, old->syslog);
 	KEEP_VALUE("watchdog", fresh->watchdog_ms, old->watchdog_ms);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "holdline.h"
 #include "log.h"
 #include "sys.h"
 #include "thrash.h"
@@ -57,6 +58,7 @@ struct round {
 	struct watermark_rate rate;
 	struct thrash thrash;
 	uint64_t swaps_checked_usec; /* when /proc/swaps was last read */
+	struct holdline *hold;       /* NULL: memory.high left alone */
 	uint64_t follow_until_usec;
 	/* The current run of "full" triggers, one per window, and its last one (0: none). */
 	uint64_t full_since_usec, full_last_usec;
@@ -268,7 +270,7 @@ int round_new(const struct round_config *rc, struct round **ret)
 		return -ENOMEM;
 	*r = (struct round){.cfg = rc->cfg, .params = rc->params, .loop = rc->loop,
 			    .domain = rc->domain, .metrics = rc->metrics, .respawn = rc->respawn,
-			    .self = rc->self, .loadavg_fd = -1};
+			    .self = rc->self, .loadavg_fd = -1, .hold = rc->hold};
 	r->loadavg_fd = open_at(rc->proc_fd, "loadavg", O_RDONLY);
 	loop_timer_init(&r->poll_timer, on_poll, r);
 	loop_timer_init(&r->death_timer, on_deaths, r);
@@ -328,6 +330,11 @@ void round_set_victims(struct round *r, uint32_t *victims)
 const struct mem_state *round_mem(const struct round *r)
 {
 	return &r->mem;
+}
+
+struct holdline *round_holdline(const struct round *r)
+{
+	return r->hold;
 }
 
 const struct thrash *round_thrash(const struct round *r)
@@ -429,6 +436,9 @@ static void enter_backoff(struct round *r, const struct decision *dec, const str
 {
 	r->backoff.active = true;
 	r->backoff.scan_usec = now;
+	/* Nothing left to kill: throttling the allocators would only stall them. */
+	if (r->hold && r->killer->pending(r->killer_ctx) == 0)
+		holdline_release(r->hold);
 	r->backoff.avail_kib = m->avail_kib;
 	r->backoff.min_adj = dec->min_adj;
 	r->backoff.last_pid = newest_pid(r);
@@ -504,6 +514,12 @@ static void run_round(struct round *r, const struct decision *dec, const struct 
 		r->backoff.active = false;
 		if (r->credit_kib == 0)
 			r->credit_base_kib = m->avail_kib;
+		/*
+		 * The kernel throttles the allocators under memory.high while
+		 * the victims die, rather than OOM-killing at memory.max.
+		 */
+		if (r->hold && !cfg->dry_run)
+			holdline_hold(r->hold, domain_limit_bytes(r->domain));
 		r->killer->kill(r->killer_ctx, &round, cands, r->victims, (size_t)chosen);
 		reapd_kill_path_rounds++;
 		thrash_killed(&r->thrash, dec->reason == REASON_THRASHING);
@@ -636,6 +652,9 @@ void round_evaluate(struct round *r, unsigned fired)
 	in_flight = r->killer->pending_kib(r->killer_ctx) + lag_credit(r, &r->mem, now);
 	if (!decide(r->params, &r->mem, fired, in_flight, &dec)) {
 		r->backoff.active = false;
+		/* The round is over: its victims dead, memory back above the marks. */
+		if (r->hold && r->killer->pending(r->killer_ctx) == 0)
+			holdline_release(r->hold);
 		if (in_flight == 0)
 			note_short(r, &dec, &r->mem, dec.target_kib);
 		if (fired & ~(unsigned)PRESSURE_AFTER_KILL)

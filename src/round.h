@@ -54,6 +54,7 @@ struct round_config {
 	int proc_fd;
 	pid_t self;
 	size_t initial_capacity;  /* of the process table (grown to fit the scope twice) */
+	struct holdline *hold;    /* NULL: memory.high left alone (holdline.h) */
 };
 
 /*
@@ -69,6 +70,9 @@ void round_set_killer(struct round *r, const struct round_killer *ops, void *ctx
 
 /* The sources whose v1 thresholds follow the limit (NULL: none). */
 void round_set_sources(struct round *r, struct sources *s);
+
+/* The memory.high holder the round drives (NULL: none). */
+struct holdline *round_holdline(const struct round *r);
 
 /* Returns the process table (the killer verifies victims against it). */
 struct proctab *round_proctab(struct round *r);

@@ -443,6 +443,12 @@ void print_status(const struct json *r)
 	kv_fmt("domain", json_get(r, "domain"), put_value);
 	print_memory(json_get(r, "memory"));
 	print_swap(json_get(r, "swap"));
+	if (json_bool(json_get_path(r, "hold_line.enabled")) == 1) {
+		printf("hold line:\n");
+		kv("memory.high", json_bool(json_get_path(r, "hold_line.held")) == 1 ? "held" : "as it was");
+		kv_fmt("holds", json_get_path(r, "hold_line.holds"), put_num);
+		kv_fmt("releases", json_get_path(r, "hold_line.releases"), put_num);
+	}
 	printf("pressure:\n");
 	if (json_type(psi) == JSON_OBJECT) {
 		kv_fmt("some", json_get(psi, "some"), put_psi);

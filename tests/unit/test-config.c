@@ -347,7 +347,7 @@ static const char *const every_setting[][2] = {
 	{"max-victims", "3"}, {"psi-some", "0"}, {"psi-full", "250"}, {"psi-critical", "900"}, {"psi-sustain", "5000"},
 	{"psi-window", "2000"}, {"thrashing-limit", "150"}, {"thrashing-decay", "25"},
 	{"swap-util-max", "70"},
-	{"no-reap", NULL}, {"no-boost", NULL}, {"sync-reap", NULL}, {"dry-run", NULL}, {"events", "/tmp/e.json"},
+	{"no-reap", NULL}, {"no-boost", NULL}, {"hold-line", NULL}, {"sync-reap", NULL}, {"dry-run", NULL}, {"events", "/tmp/e.json"},
 	{"control", "/tmp/ctl"}, {"control-mode", "0600"}, {"lmkd-socket", "/tmp/lmkd"},
 	{"lmkd-mode", "0666"}, {"kill-hook", "logger killed $REAPD_PID"},
 	{"kill-hook-user", "0"}, {"kill-hook-timeout", "1500"},
@@ -362,7 +362,7 @@ static void dump(const struct config *c, char *buf, size_t len)
 {
 	snprintf(buf, len,
 		 "%s|%d:%u:%llu|%d:%u:%llu|%llu|%d|%zu:%zu:%zu|%u|%u|%u|%u:%u:%u:%u:%u:%u:%u|%d%d%d%d%d%d%d%d|"
-		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s|%s|%u|%u",
+		 "%s|%s:%o|%s:%o|%s|%s:%u:%u|%u|%s:%u|%s|%s|%s|%s|%u|%u|%d",
 		 c->scope ? c->scope : "-", c->mem_min.is_percent, c->mem_min.percent_x100,
 		 (unsigned long long)c->mem_min.bytes, c->swap_min.is_percent,
 		 c->swap_min.percent_x100, (unsigned long long)c->swap_min.bytes,
@@ -380,7 +380,7 @@ static void dump(const struct config *c, char *buf, size_t len)
 		 c->metrics_file ? c->metrics_file : "-", c->metrics_interval_s,
 		 c->syslog_socket ? c->syslog_socket : "-", c->proc_root ? c->proc_root : "-",
 		 c->cgroup_root ? c->cgroup_root : "-", c->sys_root ? c->sys_root : "-",
-		 c->watchdog_ms, c->swap_util_max_pct);
+		 c->watchdog_ms, c->swap_util_max_pct, c->hold_line);
 }
 
 /* Every setting reads the same from a file as from the command line, and differs from the default. */
