@@ -7,6 +7,7 @@
 #     after reapd stops it is what it was and the xattr is gone.  The same
 #     run without the option beside it: the kernel OOM kills of each are
 #     reported (a measurement, not a check: it depends on the machine).
+#     And a fork fan-out, 3 runs with and 3 without, interleaved.
 #  3. A memory.high the user set: one above the hold's value comes back
 #     exact; one below it is never raised (no hold at all).
 . "$(dirname "$0")/../integration/lib.sh"
@@ -69,6 +70,37 @@ run_hogs --hold-line
 note "$HOGS hogs of 600 MiB (THP) back to back into 512 MiB, no swap: without --hold-line" \
 	"$plain_kills kills by reapd, $plain_ooms by the kernel; with it $KILLS by reapd," \
 	"$OOMS by the kernel, memory.high held $HOLDS times and put back to max"
+
+# A fork fan-out: 300 children of 2 MiB at once, more than the scope holds,
+# for 6 s under a reapd with ARGS (then the cgroup is killed); adds the
+# kernel's OOM kills and reapd's to FAN_OOMS_<label> and FAN_KILLS_<label>.
+empty() { [ ! -s "$1/cgroup.procs" ]; }
+fan_out() {
+	local label=$1 before parent
+	shift
+	before=$(oom_kills "$MEMCG")
+	rm -f "$WORK/events.json"
+	start_reapd --scope "$MEMCG" "$@"
+	CG=$MEMCG sh -c 'echo $$ > "$CG/cgroup.procs" && exec "$@"' sh \
+		"$MEMHOG" -n fan --size 0 --children 300 --child-size 2 --adj 500 --quiet > /dev/null 2>&1 &
+	parent=$!
+	sleep 6
+	echo 1 > "$MEMCG/cgroup.kill"
+	wait "$parent" 2> /dev/null || true
+	wait_until 20 empty "$MEMCG" || fail "fan-out: the scope did not empty after cgroup.kill"
+	stop_reapd
+	eval "FAN_OOMS_$label=\$((FAN_OOMS_$label + $(oom_kills "$MEMCG") - before))"
+	eval "FAN_KILLS_$label=\$((FAN_KILLS_$label + $(events 'len(ev)')))"
+}
+FAN_OOMS_plain=0 FAN_KILLS_plain=0 FAN_OOMS_held=0 FAN_KILLS_held=0
+for run in 1 2 3; do
+	fan_out plain
+	fan_out held --hold-line
+done
+[ "$(cat "$MEMCG/memory.high")" = max ] || fail "fan-out: memory.high left at $(cat "$MEMCG/memory.high")"
+note "fork fan-out (300 x 2 MiB at once into 512 MiB), 3 runs each, interleaved: kernel OOM" \
+	"kills $FAN_OOMS_plain without --hold-line ($FAN_KILLS_plain kills by reapd)," \
+	"$FAN_OOMS_held with it ($FAN_KILLS_held by reapd)"
 
 # --- 3. a value the user set ------------------------------------------------
 echo $((505 << 20)) > "$MEMCG/memory.high"

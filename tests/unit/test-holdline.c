@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +88,33 @@ static bool have_user_xattrs(void)
 	return ok;
 }
 
+/* True when every thread of this process but the caller blocks SIGTERM. */
+static bool others_block_sigterm(void)
+{
+	char path[64], line[256];
+	int tids = 0;
+	pid_t self = (pid_t)syscall(SYS_gettid);
+
+	for (pid_t tid = getpid(); tid < getpid() + 4096; tid++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+		if (tid == self || !(f = fopen(path, "r")))
+			continue;
+		tids++;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long blk;
+
+			if (sscanf(line, "SigBlk: %llx", &blk) == 1 && !(blk & (1ULL << (SIGTERM - 1)))) {
+				fclose(f);
+				return false;
+			}
+		}
+		fclose(f);
+	}
+	return tids > 0;
+}
+
 static void test_margin(void **state)
 {
 	(void)state;
@@ -108,6 +137,8 @@ static void test_hold_and_release(void **state)
 		skip();
 	cg_make(&c, "max\n");
 	assert_int_equal(holdline_new(c.fd, c.dir, &h), 0);
+	/* Its thread takes no signals (a SIGTERM there would end reapd holding the line). */
+	assert_true(others_block_sigterm());
 	holdline_hold(h, 512 * MIB);
 	wait_for(h, 1, 0);
 	tree_assert("held", c.dir, "memory.high", "520093696");
