@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,7 +256,6 @@ static int open_stdout(struct events *e)
 int events_open(const char *path, struct events **ret)
 {
 	struct events *e = calloc(1, sizeof(*e));
-	sigset_t all, old;
 	int r;
 
 	if (!e)
@@ -285,11 +283,7 @@ int events_open(const char *path, struct events **ret)
 		goto fail;
 	}
 	/* The thread takes no signals (SIGPIPE included): the loop handles them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&e->thread, NULL, events_thread, e);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r < 0)
+	if ((r = sys_thread_start(&e->thread, 0, events_thread, e)) < 0)
 		goto fail;
 	e->started = true;
 	*ret = e;

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,8 +232,6 @@ int holdline_restore(int dirfd, const char *name)
 int holdline_new(int dirfd, const char *name, struct holdline **ret)
 {
 	struct holdline *h = calloc(1, sizeof(*h));
-	pthread_attr_t attr;
-	sigset_t all, old;
 	int r;
 
 	if (!h)
@@ -249,19 +246,8 @@ int holdline_new(int dirfd, const char *name, struct holdline **ret)
 	restore_left_hold(h);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->cond, NULL);
-	/*
-	 * It takes no signals: they belong to the loop's signalfd (a SIGTERM
-	 * delivered here would end reapd with the hold on).  A small stack:
-	 * reapd's memory is locked.
-	 */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, HOLDER_STACK);
-	r = -pthread_create(&h->thread, &attr, holder_main, h);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r < 0) {
+	/* No signals (a SIGTERM here would end reapd holding the line), a small stack. */
+	if ((r = sys_thread_start(&h->thread, HOLDER_STACK, holder_main, h)) < 0) {
 		pthread_cond_destroy(&h->cond);
 		pthread_mutex_destroy(&h->lock);
 		goto fail;

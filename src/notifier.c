@@ -461,7 +461,6 @@ static void *notifier_thread(void *arg)
 int notifier_new(const struct notifier_config *cfg, struct notifier **ret)
 {
 	struct notifier *n = calloc(1, sizeof(*n));
-	sigset_t all, old;
 	int r;
 
 	if (!n)
@@ -475,12 +474,7 @@ int notifier_new(const struct notifier_config *cfg, struct notifier **ret)
 		r = -errno;
 		goto fail;
 	}
-	/* The thread takes no signals: the loop handles them through its signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&n->thread, NULL, notifier_thread, n);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r < 0)
+	if ((r = sys_thread_start(&n->thread, 0, notifier_thread, n)) < 0)
 		goto fail;
 	n->started = true;
 	*ret = n;

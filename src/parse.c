@@ -9,7 +9,7 @@
  * Parses an unsigned decimal at *p, skipping leading blanks.  Advances *p past
  * the digits.  Returns 0 or -EINVAL (no digits, overflow).
  */
-static int next_u64(const char **p, uint64_t *ret)
+int parse_next_u64(const char **p, uint64_t *ret)
 {
 	const char *s = *p;
 	uint64_t v = 0;
@@ -29,7 +29,7 @@ static int next_u64(const char **p, uint64_t *ret)
 	return 0;
 }
 
-/* Like next_u64 but accepts a leading '-'; stores the value as int64. */
+/* Like parse_next_u64 but accepts a leading '-'; stores the value as int64. */
 static int next_i64(const char **p, int64_t *ret)
 {
 	const char *s = *p;
@@ -42,7 +42,7 @@ static int next_i64(const char **p, int64_t *ret)
 		neg = true;
 		s++;
 	}
-	if (next_u64(&s, &v) < 0 || v > (uint64_t)INT64_MAX)
+	if (parse_next_u64(&s, &v) < 0 || v > (uint64_t)INT64_MAX)
 		return -EINVAL;
 	*p = s;
 	*ret = neg ? -(int64_t)v : (int64_t)v;
@@ -94,14 +94,14 @@ int parse_proc_stat(const char *buf, struct proc_stat *ret)
 	for (int field = 5; field <= 8; field++)
 		if (skip_field(&p) < 0)
 			return -EINVAL;
-	if (next_u64(&p, &u) < 0 || u > UINT_MAX)
+	if (parse_next_u64(&p, &u) < 0 || u > UINT_MAX)
 		return -EINVAL;
 	st.flags = (unsigned int)u;
 	/* Fields 10..21, then starttime (22), vsize (23), rss (24). */
 	for (int field = 10; field <= 21; field++)
 		if (skip_field(&p) < 0)
 			return -EINVAL;
-	if (next_u64(&p, &st.start_time) < 0)
+	if (parse_next_u64(&p, &st.start_time) < 0)
 		return -EINVAL;
 	if (skip_field(&p) < 0)
 		return -EINVAL;
@@ -125,7 +125,7 @@ static int kib_value(const char *v, uint64_t *ret)
 {
 	uint64_t n;
 
-	if (next_u64(&v, &n) < 0)
+	if (parse_next_u64(&v, &n) < 0)
 		return -EINVAL;
 	while (*v == ' ')
 		v++;
@@ -187,7 +187,7 @@ int parse_proc_status(const char *buf, struct proc_status *ret)
 			st.state = *v;
 			have_state = true;
 		} else if ((v = line_value(line, KEY("Uid")))) {
-			r = next_u64(&v, &n);
+			r = parse_next_u64(&v, &n);
 			if (r == 0 && n > UINT32_MAX)
 				r = -EINVAL;
 			st.uid = (uid_t)n;
@@ -224,8 +224,8 @@ int parse_proc_statm(const char *buf, struct proc_statm *ret)
 	struct proc_statm st;
 	const char *p = buf;
 
-	if (next_u64(&p, &st.size) < 0 || next_u64(&p, &st.resident) < 0 ||
-	    next_u64(&p, &st.shared) < 0)
+	if (parse_next_u64(&p, &st.size) < 0 || parse_next_u64(&p, &st.resident) < 0 ||
+	    parse_next_u64(&p, &st.shared) < 0)
 		return -EINVAL;
 	*ret = st;
 	return 0;
@@ -335,7 +335,7 @@ int parse_keyed_u64(const char *buf, const char *key, uint64_t *ret)
 
 		if (strncmp(line, key, key_len) != 0 || *v != ' ')
 			continue;
-		if (next_u64(&v, &n) < 0 || (*v != '\n' && *v != '\0'))
+		if (parse_next_u64(&v, &n) < 0 || (*v != '\n' && *v != '\0'))
 			return -EINVAL;
 		*ret = n;
 		return 0;
@@ -398,7 +398,7 @@ int parse_cgroup_value(const char *buf, uint64_t *ret)
 		*ret = UINT64_MAX;
 		return 0;
 	}
-	if (next_u64(&p, &n) < 0 || (*p != '\n' && *p != '\0') || (*p == '\n' && p[1] != '\0'))
+	if (parse_next_u64(&p, &n) < 0 || (*p != '\n' && *p != '\0') || (*p == '\n' && p[1] != '\0'))
 		return -EINVAL;
 	*ret = n;
 	return 0;
@@ -416,7 +416,7 @@ static int psi_avg(const char **p, const char *name, uint32_t *ret)
 	if (strncmp(s, name, len) != 0 || s[len] != '=')
 		return -EINVAL;
 	s += len + 1;
-	if (next_u64(&s, &whole) < 0 || whole > 100)
+	if (parse_next_u64(&s, &whole) < 0 || whole > 100)
 		return -EINVAL;
 	if (*s == '.') {
 		int digits = 0;
@@ -446,7 +446,7 @@ static int psi_parse_line(const char *s, struct psi_line *ret)
 	if (strncmp(s, "total=", 6) != 0)
 		return -EINVAL;
 	s += 6;
-	if (next_u64(&s, &l.total_usec) < 0 || (*s != '\n' && *s != '\0'))
+	if (parse_next_u64(&s, &l.total_usec) < 0 || (*s != '\n' && *s != '\0'))
 		return -EINVAL;
 	*ret = l;
 	return 0;
@@ -481,7 +481,7 @@ int parse_size(const char *s, uint64_t *ret_bytes)
 	const char *p = s;
 	uint64_t n, shift = 0;
 
-	if (*p == ' ' || *p == '\t' || next_u64(&p, &n) < 0)
+	if (*p == ' ' || *p == '\t' || parse_next_u64(&p, &n) < 0)
 		return -EINVAL;
 	switch (*p) {
 	case '\0':
@@ -526,7 +526,7 @@ int parse_threshold(const char *s, struct threshold *ret)
 		const char *p = s;
 		uint64_t whole, frac = 0;
 
-		if (*s == ' ' || *s == '\t' || next_u64(&p, &whole) < 0)
+		if (*s == ' ' || *s == '\t' || parse_next_u64(&p, &whole) < 0)
 			return -EINVAL;
 		if (*p == '.') {
 			int digits = 0;
@@ -656,10 +656,10 @@ int parse_cpu_list(const char *buf, cpu_set_t *ret)
 
 		if (p != buf && *p++ != ',')
 			return -EINVAL;
-		if (*p < '0' || *p > '9' || next_u64(&p, &lo) < 0)
+		if (*p < '0' || *p > '9' || parse_next_u64(&p, &lo) < 0)
 			return -EINVAL;
 		hi = lo;
-		if (*p == '-' && (p[1] < '0' || p[1] > '9' || (p++, next_u64(&p, &hi) < 0)))
+		if (*p == '-' && (p[1] < '0' || p[1] > '9' || (p++, parse_next_u64(&p, &hi) < 0)))
 			return -EINVAL;
 		if (hi < lo || hi >= CPU_SETSIZE)
 			return -EINVAL;
@@ -679,10 +679,10 @@ int parse_cpu_max(const char *buf, bool *ret_limited)
 	if (strncmp(p, "max", 3) == 0) {
 		limited = false;
 		p += 3;
-	} else if (*p < '0' || *p > '9' || next_u64(&p, &quota) < 0) {
+	} else if (*p < '0' || *p > '9' || parse_next_u64(&p, &quota) < 0) {
 		return -EINVAL;
 	}
-	if (*p != ' ' || p[1] < '0' || p[1] > '9' || next_u64(&p, &period) < 0 || period == 0 ||
+	if (*p != ' ' || p[1] < '0' || p[1] > '9' || parse_next_u64(&p, &period) < 0 || period == 0 ||
 	    !at_line_end(p))
 		return -EINVAL;
 	*ret_limited = limited;

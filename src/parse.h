@@ -15,6 +15,12 @@
 
 #define PROC_COMM_MAX 64 /* kernel threads may show names longer than TASK_COMM_LEN */
 
+/*
+ * Parses an unsigned decimal at *@p, skipping leading blanks (spaces, tabs),
+ * and advances *@p past its digits.  Returns 0 or -EINVAL (no digits, overflow).
+ */
+int parse_next_u64(const char **p, uint64_t *ret);
+
 /* Flags from /proc/<pid>/stat field 9 that reapd cares about. */
 #define PF_EXITING_FLAG 0x00000004U
 #define PF_KTHREAD_FLAG 0x00200000U

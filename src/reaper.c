@@ -229,9 +229,7 @@ static void *worker(void *arg)
 int reaper_new(const struct reaper_config *cfg, struct reaper **ret)
 {
 	struct reaper *r = calloc(1, sizeof(*r));
-	pthread_attr_t attr;
 	int fds[2], err = 0;
-	sigset_t all, old;
 
 	if (!r)
 		return -ENOMEM;
@@ -255,19 +253,11 @@ int reaper_new(const struct reaper_config *cfg, struct reaper **ret)
 	r->pipe_rd = fds[0];
 	r->pipe_wr = fds[1];
 
-	/* Workers take no signals: they belong to the loop's signalfd. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	for (unsigned i = 0; i < cfg->threads; i++) {
-		err = -pthread_create(&r->threads[i], &attr, worker, r);
-		if (err < 0)
+		if ((err = sys_thread_start(&r->threads[i], WORKER_STACK, worker, r)) < 0)
 			break;
 		r->started++;
 	}
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err < 0) {
 		reaper_free(r);
 		return err;

@@ -9,29 +9,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "parse.h"
 #include "sys.h"
-
-/* Reads an unsigned decimal after blanks; advances *p. Returns 0 or -EINVAL. */
-static int read_u64(const char **p, uint64_t *ret)
-{
-	const char *s = *p;
-	uint64_t v = 0;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -EINVAL;
-		v = v * 10 + d;
-	}
-	*p = s;
-	*ret = v;
-	return 0;
-}
 
 /* Copies the blank-delimited word at *p into @dst (truncated to @len - 1); advances *p. */
 static int read_word(const char **p, char *dst, size_t len)
@@ -61,7 +40,7 @@ static bool zram_path(const char *path, unsigned *ret_id)
 	if (strncmp(base, "zram", 4) != 0)
 		return false;
 	base += 4;
-	if (read_u64(&base, &id) < 0 || *base != '\0' || id > 1000000)
+	if (parse_next_u64(&base, &id) < 0 || *base != '\0' || id > 1000000)
 		return false;
 	*ret_id = (unsigned)id;
 	return true;
@@ -75,13 +54,13 @@ static int parse_swap_line(const char *s, const char **ret_end, struct swap_devi
 	bool truncated;
 
 	if (read_word(&s, dev.path, sizeof(dev.path)) < 0 || read_word(&s, type, sizeof(type)) < 0 ||
-	    read_u64(&s, &dev.size_kib) < 0 || read_u64(&s, &dev.used_kib) < 0)
+	    parse_next_u64(&s, &dev.size_kib) < 0 || parse_next_u64(&s, &dev.used_kib) < 0)
 		return -EINVAL;
 	while (*s == ' ' || *s == '\t')
 		s++;
 	if (*s == '-')
 		s++;
-	if (read_u64(&s, &prio) < 0)
+	if (parse_next_u64(&s, &prio) < 0)
 		return -EINVAL;
 	while (*s == ' ' || *s == '\t')
 		s++;
@@ -121,7 +100,7 @@ int parse_zram_mm_stat(const char *buf, struct zram_stat *ret)
 	const char *s = buf;
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (read_u64(&s, &v[i]) < 0)
+		if (parse_next_u64(&s, &v[i]) < 0)
 			return -EINVAL;
 	/* Later kernels add fields; whatever follows must be more numbers. */
 	for (;;) {
@@ -131,7 +110,7 @@ int parse_zram_mm_stat(const char *buf, struct zram_stat *ret)
 			s++;
 		if (*s == '\n' || *s == '\0')
 			break;
-		if (read_u64(&s, &extra) < 0)
+		if (parse_next_u64(&s, &extra) < 0)
 			return -EINVAL;
 	}
 	if (*s == '\n' && s[1] != '\0')

@@ -238,3 +238,20 @@ int open_nonblocking_output(int fd, bool *ret_is_socket)
 	nfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	return nfd >= 0 ? nfd : fd;
 }
+
+int sys_thread_start(pthread_t *ret, size_t stack, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	if (stack)
+		pthread_attr_setstacksize(&attr, stack);
+	r = -pthread_create(ret, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+}

@@ -7,6 +7,7 @@
  * allocates memory.
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,14 @@ int open_at(int dirfd, const char *path, int flags);
  * a new one) or -errno.
  */
 int open_nonblocking_output(int fd, bool *ret_is_socket);
+
+/*
+ * Starts a thread that takes no signals (they belong to the loop's
+ * signalfd: a SIGTERM delivered to another thread would end reapd by the
+ * default action), on a stack of @stack bytes (0: the default; reapd's
+ * memory is locked, so its threads keep theirs small).  Returns 0 or -errno.
+ */
+int sys_thread_start(pthread_t *ret, size_t stack, void *(*fn)(void *), void *arg);
 
 /* Closes @fd if it is >= 0 and returns -1, so "fd = safe_close(fd);" resets it. */
 int safe_close(int fd);

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,7 +384,6 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 {
 	struct watchdog *w = calloc(1, sizeof(*w));
 	struct proctab_config pc;
-	sigset_t all, old;
 	int r;
 
 	if (!w)
@@ -437,10 +435,7 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		r = -errno;
 		goto fail;
 	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = -pthread_create(&w->thread, NULL, watchdog_thread, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	r = sys_thread_start(&w->thread, 0, watchdog_thread, w);
 	if (r < 0)
 		goto fail;
 	w->started = true;
