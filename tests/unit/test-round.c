@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "respawn.h"
 #include "round.h"
+#include "sys.h"
 
 #define MAX_KILLED 64
 
@@ -290,28 +291,41 @@ static void test_full_stall_that_lasts(void **state)
 {
 	struct fixture *f = *state;
 
-	f->cfg.psi_window_ms = 100; /* a gap of 300 ms ends a run */
-	f->cfg.psi_sustain_ms = 200;
+	/*
+	 * Only bounds a slow machine cannot break: a sleep may last longer than
+	 * asked, never shorter (60 ms sleeps took over 200 ms in the lab's slow
+	 * fresh guest).  Window 1 s: a gap of 3 s ends a run; 500 ms sustain.
+	 */
+	uint64_t start;
+
+	f->cfg.psi_window_ms = 1000;
+	f->cfg.psi_sustain_ms = 500;
 	f->params.swap_min = (struct threshold){.is_percent = true, .percent_x100 = 1000};
 	/* Below twice mem-min (2 GiB), above it; 3 of 4 GiB of swap free. */
 	set_mem(f, 1536 * 1024, 4096 * 1024, 3072 * 1024);
 	round_pressure(f->round, PRESSURE_PSI_FULL, true);
 	assert_int_equal(f->fk.kills, 0);
-	usleep(400 * 1000); /* a gap: the run starts over */
+	usleep(3100 * 1000); /* a gap: the run starts over */
+	start = now_usec();
 	round_pressure(f->round, PRESSURE_PSI_FULL, true);
 	assert_int_equal(f->fk.kills, 0);
-	/* Triggers 60 ms apart: the one 200 ms or more into the run kills (the 3rd or 4th). */
-	for (int i = 0; i < 4; i++) {
-		usleep(60 * 1000);
+	/* Triggers 20 ms apart until one 500 ms or more into the run kills. */
+	while (f->fk.kills == 0 && now_usec() - start < 60 * USEC_PER_SEC) {
+		usleep(20 * 1000);
 		round_pressure(f->round, PRESSURE_PSI_FULL, true);
+		/* None sooner than --psi-sustain into the run. */
+		if (f->fk.kills)
+			assert_true(now_usec() - start >= 500 * USEC_PER_MSEC);
 	}
 	assert_int_equal(f->fk.kills, 1);
 	/* Right after the kill the run has started over. */
+	start = now_usec();
 	round_pressure(f->round, PRESSURE_PSI_FULL, true);
-	assert_int_equal(f->fk.kills, 1);
+	if (now_usec() - start < 500 * USEC_PER_MSEC)
+		assert_int_equal(f->fk.kills, 1);
 	/* Not a stall that lasts: one trigger alone never kills while swap is free. */
 	f->cfg.psi_sustain_ms = 0;
-	usleep(400 * 1000);
+	usleep(3100 * 1000);
 	round_pressure(f->round, PRESSURE_PSI_FULL, true);
 	assert_int_equal(f->fk.kills, 1);
 }
