@@ -596,27 +596,23 @@ static int read_domain(struct round *r, uint64_t now)
 }
 
 /*
- * Swap devices switched on or off: seen at once when the swap size changes,
- * and every SWAPS_CHECK_USEC otherwise (one device replaced by another of
- * the same size).  Listing them may open files, so it runs off the kill
- * path; the domain is read again when they changed.  Returns read_domain()'s.
+ * Swap devices switched on or off: seen when the swap size changes, and
+ * every SWAPS_CHECK_USEC otherwise (one device replaced by another of the
+ * same size).  Listing them may open files, so it runs after the round,
+ * never between a pressure event and the signal: the next read counts them.
  */
 #define SWAPS_CHECK_USEC (10 * USEC_PER_SEC)
 
-static int check_swaps(struct round *r, uint64_t now)
+static void check_swaps(struct round *r, uint64_t now)
 {
-	bool changed = false;
+	bool changed;
 	int e;
 
 	if (!domain_swaps_stale(r->domain) && now - r->swaps_checked_usec < SWAPS_CHECK_USEC)
-		return 0;
+		return;
 	r->swaps_checked_usec = now;
-	kill_path_leave();
-	e = domain_refresh_swaps(r->domain, &changed);
-	kill_path_enter();
-	if (e < 0)
+	if ((e = domain_refresh_swaps(r->domain, &changed)) < 0)
 		log_warn_errno(e, "cannot list the swap devices");
-	return changed ? read_domain(r, now) : 0;
 }
 
 /* Feeds the counters just read to the thrash state; marks @m with its verdict. */
@@ -636,7 +632,7 @@ void round_evaluate(struct round *r, unsigned fired)
 	uint64_t now = now_usec(), rate, in_flight;
 
 	kill_path_enter();
-	if (read_domain(r, now) < 0 || check_swaps(r, now) < 0) {
+	if (read_domain(r, now) < 0) {
 		kill_path_leave();
 		return;
 	}
@@ -665,6 +661,7 @@ void round_evaluate(struct round *r, unsigned fired)
 	}
 	schedule_poll(r, &dec, rate, now_usec());
 	kill_path_leave();
+	check_swaps(r, now);
 }
 
 /*
