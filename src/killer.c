@@ -15,6 +15,12 @@
 
 #define ID_SLOT_BITS 12 /* capacity is at most 4096 */
 #define ROUNDS_KEPT  16 /* rounds whose deaths are still being measured */
+/*
+ * --kill-timeout counts from the signal, which a reaper's worker sends: the
+ * wait for its word (the signal and the reap done) is bounded by this many
+ * kill timeouts from the submission.
+ */
+#define UNCONFIRMED_TIMEOUTS 5
 
 /*
  * What a round's deaths freed, measured: the domain's charged memory when
@@ -35,6 +41,8 @@ struct victim {
 	bool result_in;
 	bool timed_out;
 	uint32_t id;
+	/* What done() has already been told this victim freed (a timed-out victim's reap). */
+	uint64_t told_kib;
 	int pidfd;
 	struct candidate cand;
 	struct kill_round round;
@@ -255,6 +263,7 @@ static void finalize(struct victim *v)
 	struct kill_event ev;
 	const struct reaper_result *res = &v->res;
 	int64_t exit_usec = -1;
+	uint64_t told;
 	char note[64];
 
 	fill_event(v, &ev);
@@ -293,10 +302,11 @@ static void finalize(struct victim *v)
 	if (res->signalled_by_caller)
 		log_debug("pid %d was signalled by the loop itself: every reaper thread was busy",
 			  (int)v->cand.pid);
+	told = v->told_kib;
 	release_slot(v);
 	/* Only now is it no longer on its way back (on_its_way()). */
 	publish_pending(k);
-	k->ops->done(k->ctx, ev.freed_kib);
+	k->ops->done(k->ctx, ev.freed_kib > told ? ev.freed_kib - told : 0);
 }
 
 static void on_victim_exit(void *ctx, uint32_t events)
@@ -316,19 +326,59 @@ static void on_victim_exit(void *ctx, uint32_t events)
 		finalize(v);
 }
 
+/*
+ * What a victim past --kill-timeout's reap gave back, not yet told: its
+ * memory is free whether it exits soon or not (a process stuck in the
+ * kernel on its way out, under pressure, can take seconds), and the next
+ * round must count it.  Told once; its death, when it comes, tells the rest.
+ */
+static uint64_t tell_reaped(struct victim *v)
+{
+	uint64_t kib = v->result_in && v->res.reaped ? v->res.reaped_kib : 0;
+
+	if (kib <= v->told_kib)
+		return 0;
+	kib -= v->told_kib;
+	v->told_kib += kib;
+	return kib;
+}
+
+static uint64_t kill_timeout_usec(const struct killer *k)
+{
+	return (uint64_t)k->cfg.kill_timeout_ms * USEC_PER_MSEC;
+}
+
 static void on_victim_timeout(void *ctx)
 {
 	struct victim *v = ctx;
 	struct killer *k = v->k;
+	uint64_t now = now_usec(), last;
 
+	if (!v->result_in) {
+		/*
+		 * The worker has not reported: under pressure a worker can get
+		 * the CPU only hundreds of ms after the submission (the lab's
+		 * zram phase: the signal went out after the timeout had fired,
+		 * and the next round killed an adj 0 bystander).  The victim
+		 * stays on its way back until its signal is that old.
+		 */
+		last = v->submit_usec + UNCONFIRMED_TIMEOUTS * kill_timeout_usec(k);
+		if (now < last) {
+			loop_timer_arm(k->loop, &v->timer,
+				       now + kill_timeout_usec(k) < last ? now + kill_timeout_usec(k)
+									 : last);
+			return;
+		}
+	}
 	v->timed_out = true;
 	k->stats.timeouts++;
 	publish_pending(k);
 	log_warn("pid %d (%s) is not dead %u ms after SIGKILL; moving on (it will not be "
 		 "chosen again)",
 		 (int)v->cand.pid, v->cand.comm, k->cfg.kill_timeout_ms);
-	k->ops->done(k->ctx, 0);
+	k->ops->done(k->ctx, tell_reaped(v));
 }
+
 
 static struct victim *find_by_id(struct killer *k, uint32_t id)
 {
@@ -343,6 +393,7 @@ static void on_reaper_result(void *ctx, uint32_t events)
 {
 	struct killer *k = ctx;
 	struct reaper_result res;
+	uint64_t kib;
 
 	(void)events;
 	while (reaper_read_result(k->reaper, &res) == 0) {
@@ -352,6 +403,9 @@ static void on_reaper_result(void *ctx, uint32_t events)
 			continue;
 		v->res = res;
 		v->result_in = true;
+		/* Still alive: the wait for its death runs from the signal. */
+		if (!v->exited && !v->timed_out && res.signal_error == 0)
+			loop_timer_arm(k->loop, &v->timer, res.signal_usec + kill_timeout_usec(k));
 		if (res.signal_error < 0) {
 			/* ESRCH: it died on its own first; its pidfd will tell. Else it still lives. */
 			if (res.signal_error != -ESRCH) {
@@ -365,6 +419,8 @@ static void on_reaper_result(void *ctx, uint32_t events)
 		}
 		if (v->exited)
 			finalize(v);
+		else if (v->timed_out && (kib = tell_reaped(v)) > 0)
+			k->ops->done(k->ctx, kib);
 	}
 }
 
@@ -443,8 +499,7 @@ static int kill_one(struct killer *k, struct victim *v, const struct kill_round 
 		release_slot(v);
 		return 0;
 	}
-	loop_timer_arm(k->loop, &v->timer,
-		       v->submit_usec + (uint64_t)k->cfg.kill_timeout_ms * USEC_PER_MSEC);
+	loop_timer_arm(k->loop, &v->timer, v->submit_usec + kill_timeout_usec(k));
 	k->stats.kills++;
 	return 1;
 }

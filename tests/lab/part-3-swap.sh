@@ -177,6 +177,8 @@ round_of() {
 # no OOM kill, nobody else killed, nothing else failed.
 common_checks() {
 	local phase=$1 unit=$2 ev reason size reaped freed exit_ms exited n others
+	# The whole journal of this reapd, debug lines too, for the host: build/lab/part-3/out/.
+	journalctl _PID="$REAPD_PID" -o short-monotonic > "/lab/out/reapd-${unit}.journal" 2>&1 || true
 	ev=$(event_of "$LEAK_PID")
 	if [ -z "$ev" ]; then
 		bad "$phase: reapd reported no kill of the leak (pid $LEAK_PID); unit Result=$LEAK_RESULT"
