@@ -18,9 +18,13 @@
 /*
  * --kill-timeout counts from the signal, which a reaper's worker sends: the
  * wait for its word (the signal and the reap done) is bounded by this many
- * kill timeouts from the submission.
+ * kill timeouts from the submission, and at least by UNCONFIRMED_MIN_USEC
+ * (the lab's zram phase, a guest stalled in reclaim: a worker at SCHED_FIFO
+ * 2 sent the signal 1.25 s after the submission, the loop itself ran 350 ms
+ * late).
  */
 #define UNCONFIRMED_TIMEOUTS 5
+#define UNCONFIRMED_MIN_USEC (5 * USEC_PER_SEC)
 
 /*
  * What a round's deaths freed, measured: the domain's charged memory when
@@ -357,12 +361,13 @@ static void on_victim_timeout(void *ctx)
 	if (!v->result_in) {
 		/*
 		 * The worker has not reported: under pressure a worker can get
-		 * the CPU only hundreds of ms after the submission (the lab's
-		 * zram phase: the signal went out after the timeout had fired,
-		 * and the next round killed an adj 0 bystander).  The victim
-		 * stays on its way back until its signal is that old.
+		 * the CPU only long after the submission (the lab's zram phase:
+		 * the signal went out after the timeout had fired, and the next
+		 * round killed an adj 0 bystander).  The victim stays on its way
+		 * back for a timeout after the signal, or until the bound above.
 		 */
-		last = v->submit_usec + UNCONFIRMED_TIMEOUTS * kill_timeout_usec(k);
+		last = UNCONFIRMED_TIMEOUTS * kill_timeout_usec(k);
+		last = v->submit_usec + (last > UNCONFIRMED_MIN_USEC ? last : UNCONFIRMED_MIN_USEC);
 		if (now < last) {
 			loop_timer_arm(k->loop, &v->timer,
 				       now + kill_timeout_usec(k) < last ? now + kill_timeout_usec(k)

@@ -85,7 +85,8 @@ sleep 1
 	fail "timeout: its death was not recorded"
 stop_reapd
 kill -KILL "$GROWER" 2> /dev/null || true
-note "a victim past --kill-timeout: warned, not chosen again, its death still recorded once"
+note "a victim past --kill-timeout: warned, not chosen again, its death still recorded once" \
+	"($(grep -o "killed pid $BIG (big).*exited in [0-9.]* ms" "$WORK/reapd.log" | sed 's/.*exited/exited/'))"
 
 # 4. Processes appearing and vanishing during every scan: short-lived children
 #    at adj 950 (eligible, so scanned in full and sometimes chosen as they exit).
