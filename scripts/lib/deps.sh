@@ -44,13 +44,15 @@ apt_install() {
 	apt-get install -y -q --no-install-recommends "$@" > /dev/null
 }
 
-# build DIR [MESON_OPTIONS...]: configures (once) and builds reapd in DIR.
+# build DIR [MESON_OPTIONS...]: configures (once) and builds reapd in DIR;
+# with BUILD_TARGETS set (ninja's target names), only those.
 build() {
-	local dir=$1 log
+	local dir=$1 log targets=()
 	shift
+	read -r -a targets <<< "${BUILD_TARGETS:-}"
 	log=$(mktemp)
 	if { [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"; } > "$log" 2>&1 &&
-		ninja -C "$dir" >> "$log" 2>&1; then
+		ninja -C "$dir" "${targets[@]}" >> "$log" 2>&1; then
 		rm -f "$log"
 		return 0
 	fi
