@@ -39,7 +39,7 @@ fails=0
 # reapd's reaper thread send the leak's SIGKILL only after --kill-timeout,
 # counted from the submission, had fired; the leak stopped counting as on
 # its way back and a pressure_after_kill round killed an adj 0 bystander
-# (systemd-networkd) in 5 of 7 runs.  Each phase saves reapd's journal in
+# (systemd-networkd) in 4 of 6 runs.  Each phase saves reapd's journal in
 # the results (reapd-<unit>.journal).
 PHASES=${LAB_PHASES:-ABCDE} # a subset, to try one phase alone
 ZRAM_BIG_MIB=2048 # phases D and E: twice the guest's RAM
