@@ -111,6 +111,33 @@ sample() {
 	done
 }
 
+# trace FILE: until killed, appends every 0.5 s a line of the guest's memory
+# as the kernel tells it: uptime, MemAvailable, MemFree, Cached, Shmem,
+# SwapFree (KiB), zram0's mm_stat fields orig_data_size and mem_used_total
+# (KiB), and the state of every memhog (pid:state:VmRSS KiB).  LAB_TRACE=1
+# turns it on in phase D, with 90 s more after the leak's end.
+trace() {
+	local file=$1 k v _ line zo zu p st rss
+	while :; do
+		read -r line _ < /proc/uptime
+		while read -r k v _; do
+			case $k in MemAvailable: | MemFree: | Cached: | Shmem: | SwapFree:) line+=" $v" ;; esac
+		done < /proc/meminfo
+		if read -r zo _ zu _ < /sys/block/zram0/mm_stat 2> /dev/null; then
+			line+=" zram $((zo / 1024)) $((zu / 1024))"
+		else
+			line+=" zram - -"
+		fi
+		for p in $(pgrep -x memhog); do
+			st=$(awk '{ print $3 }' "/proc/$p/stat" 2> /dev/null) || continue
+			rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status" 2> /dev/null) || true
+			line+=" $p:$st:${rss:--}"
+		done
+		echo "$line" >> "$file"
+		sleep 0.5
+	done
+}
+
 # leak NAME: runs memhog in the transient unit NAME and waits for its end.
 # Sets LEAK_PID, OOM_BEFORE, OOM_AFTER, LEAK_RESULT, LEAK_CODE, LEAK_STATUS.
 leak() {
@@ -347,8 +374,25 @@ if [[ $seen == *"(zram, $((ZRAM_BIG_MIB - 1)) MiB)"* || $seen == *"(zram, $ZRAM_
 else
 	bad "D: reapd did not log zram0 switched on at $ZRAM_BIG_MIB MiB within 30 s: '${seen:-nothing}'"
 fi
+tracer=
+if [ "${LAB_TRACE:-}" = 1 ]; then
+	trace /lab/out/trace-lab-leak-d.txt &
+	tracer=$!
+fi
 leak lab-leak-d 100
 common_checks "D zram, pages that do not compress" lab-leak-d
+if [ -n "$tracer" ]; then
+	sleep 90
+	kill "$tracer" || true
+	journalctl _PID="$REAPD_PID" -o short-monotonic > /lab/out/reapd-lab-leak-d-after.journal 2>&1 || true
+	python3 - "$EVENTS" <<-'EOF' | sed 's/^/# trace: event /'
+		import json, sys
+		for l in open(sys.argv[1]):
+		    if l.strip():
+		        e = json.loads(l)
+		        print(e["pid"], e.get("comm"), e["reason"], e["size_kib"], e["reaped_kib"], e["kill_to_exit_ms"])
+	EOF
+fi
 read -r reason avail amark sfree stotal smark tpct tlimit <<< "$(round_of)"
 ROUND_LINE=$(cat /tmp/round-line)
 raw=$(sed -nE "s/.*the kernel's free swap ([0-9]+) KiB.*/\1/p" <<< "$ROUND_LINE")
