@@ -130,5 +130,34 @@ class ReportKept(unittest.TestCase):
             self.assertEqual(freeze.report_kept(os.path.join(d, "empty"), out, False), 1)
 
 
+class Restore(unittest.TestCase):
+    def test_round_trip_and_bad_input(self):
+        freeze = load_freeze()
+        with tempfile.TemporaryDirectory() as d:
+            work = os.path.join(d, "full")
+            os.makedirs(os.path.join(work, "runs"))
+            made = [run("browser", c, 1, [100, 250, 90]) for c in ("reapd", "kernel")]
+            for r in made:
+                json.dump(r, open(os.path.join(work, "runs", r["run"]["id"] + ".json"), "w"))
+            out = os.path.join(d, "out")
+            self.assertEqual(freeze.report_kept(work, out, False), 0)
+            report = [os.path.join(out, f) for f in os.listdir(out) if f.endswith(".json")][0]
+            # Into an empty work folder: the same runs, raw, as the guest wrote them.
+            again = os.path.join(d, "again")
+            self.assertEqual(freeze.restore(report, again), 0)
+            self.assertEqual(freeze.done_runs(again), freeze.done_runs(work))
+            # A run kept already is not replaced.
+            kept = os.path.join(again, "runs", "browser-zram-reapd-1.json")
+            json.dump(dict(made[0], relief_s=1.5), open(kept, "w"))
+            self.assertEqual(freeze.restore(report, again), 0)
+            self.assertEqual(json.load(open(kept))["relief_s"], 1.5)
+            # Not a report: an error, nothing written.
+            junk = os.path.join(d, "junk.json")
+            for text in ("not json", "[]", '{"runs": {"x": {}}}'):
+                open(junk, "w").write(text)
+                self.assertEqual(freeze.restore(junk, os.path.join(d, "none")), 1)
+            self.assertFalse(os.path.exists(os.path.join(d, "none")))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
