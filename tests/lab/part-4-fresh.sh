@@ -43,6 +43,15 @@ for cmd in "${cmds[@]}"; do
 	else
 		echo "FAIL $cmd (exit $?, $(($(date +%s) - start)) s):"
 		tail -60 "$log" | sed 's/^/    /'
+		# A failed test's own output, from meson's log: what the tail above
+		# cannot say (the last CI lost the reason of a unit test this way).
+		testlog=/root/reapd/build/meson-logs/testlog.txt
+		if [ -f "$testlog" ]; then
+			awk '/^=+ [0-9]+\/[0-9]+ =+$/ { if (bad) printf "%s", sec; sec = ""; bad = 0 }
+			     /^result: / && !/exit status (0|77)$/ { bad = 1 }
+			     { sec = sec $0 "\n" }
+			     END { if (bad) printf "%s", sec }' "$testlog" | tail -150 | sed 's/^/    | /'
+		fi
 		rc=1
 	fi
 done

@@ -180,15 +180,15 @@ static struct candidate cand_of(struct rig *g, pid_t pid, uint64_t size_kib)
 /* Waits up to 5 s until the reaper has an idle thread (@idle) or none; returns whether it has. */
 static bool wait_idle(struct rig *g, bool idle)
 {
-	for (int i = 0; i < 5000 && (reaper_idle(g->reaper) > 0) != idle; i++)
+	for (int i = 0; i < 60000 && (reaper_idle(g->reaper) > 0) != idle; i++)
 		usleep(1000);
 	return reaper_idle(g->reaper) > 0;
 }
 
-/* Runs the loop until @n done calls came, or 5 s passed. */
+/* Runs the loop until @n done calls came, or 60 s passed (a starved guest is slow). */
 static void run_until_done(struct rig *g, size_t n)
 {
-	uint64_t end = now_usec() + 5000000;
+	uint64_t end = now_usec() + 60000000;
 
 	while (rec.n_done < n && now_usec() < end)
 		assert_true(loop_iterate(g->loop, 100) >= 0);
@@ -434,7 +434,7 @@ static void test_pending_until_result(void **state)
 	assert_false(wait_idle(&g, false));
 	assert_int_equal(killer_kill(g.k, &round_low_mem, &b, &idx, 1), 1);
 	/* The second dies and its pidfd is seen; its reap result cannot come yet. */
-	for (int i = 0; i < 200 && !exited_unreaped(second); i++)
+	for (int i = 0; i < 6000 && !exited_unreaped(second); i++)
 		assert_true(loop_iterate(g.loop, 10) >= 0);
 	assert_true(exited_unreaped(second));
 	for (int i = 0; i < 10; i++)
@@ -472,7 +472,7 @@ static void test_timeout_then_death(void **state)
 	 * signal that may still go out; then, still alive: timed out, done
 	 * with nothing freed, no event yet.
 	 */
-	uint64_t end = submitted + 8000000;
+	uint64_t end = submitted + 60000000;
 	while (rec.n_done < 1 && now_usec() < end)
 		assert_true(loop_iterate(g.loop, 100) >= 0);
 	assert_int_equal(rec.n_done, 1);
@@ -584,7 +584,7 @@ static void test_timeout_reaped_told_once(void **state)
 	assert_int_equal(killer_kill(g.k, &round, &c, &idx, 1), 1);
 	run_until_done(&g, 1);
 	/* The timeout; the reap's result may come with it or after it. */
-	for (int i = 0; i < 500 && done_sum() == 0; i++)
+	for (int i = 0; i < 6000 && done_sum() == 0; i++)
 		assert_true(loop_iterate(g.loop, 10) >= 0);
 	assert_int_equal(killer_stats(g.k)->timeouts, 1);
 	assert_true(done_sum() >= 15 * 1024);

@@ -497,7 +497,7 @@ static void test_fourth_connection_of_another_user(void **state)
 		/* Closed by the server: recv() sees the end. */
 		_exit(recv(fd, b, sizeof(b), 0) == 0 ? 0 : 5);
 	}
-	for (int i = 0; i < 20 && waitpid(pid, &status, WNOHANG) == 0; i++)
+	for (int i = 0; i < 750 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		spin(f);
 	if (waitpid(pid, &status, WNOHANG) == 0) {
 		kill(pid, SIGKILL);

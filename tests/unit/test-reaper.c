@@ -91,7 +91,7 @@ static void test_kill_and_reap(void **state)
 
 	(void)state;
 	/* Wait until a worker is idle so the kill goes through the pool. */
-	for (int i = 0; i < 100 && reaper_idle(r) == 0; i++)
+	for (int i = 0; i < 60000 && reaper_idle(r) == 0; i++)
 		usleep(1000);
 	struct reaper_request req = request(pid, 7, 64 * 1024);
 	assert_int_equal(reaper_submit(r, &req), 0);
