@@ -23,6 +23,17 @@ def load_freeze():
     return mod
 
 
+def keep(work, runs):
+    """Writes @runs into the work folder @work as the guest leaves them."""
+    os.makedirs(os.path.join(work, "runs"))
+    for r in runs:
+        json.dump(r, open(os.path.join(work, "runs", r["run"]["id"] + ".json"), "w"))
+
+
+def first_json(folder):
+    return [os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".json")][0]
+
+
 def run(scenario, contender, rep, lat, deaths=(), relief=None, oom=0):
     """A guest run: probe latencies (ms, one per 100 ms) and deaths (comm, culprit, t)."""
     return {
@@ -102,19 +113,16 @@ class ReportKept(unittest.TestCase):
         freeze = load_freeze()
         with tempfile.TemporaryDirectory() as d:
             work = os.path.join(d, "full")
-            os.makedirs(os.path.join(work, "runs"))
             made = [run("burst", c, rep, [100]) for rep in (1, 2)
                     for c in ("reapd", "kernel", "reapd-before", "earlyoom")]
             made.append(run("leak", "nohang", 1, [100]))
-            for r in made:
-                json.dump(r, open(os.path.join(work, "runs", r["run"]["id"] + ".json"), "w"))
+            keep(work, made)
             bad = dict(made[0], error="the guest crashed")
             bad["run"] = dict(made[0]["run"], id="burst-zram-nohang-9", contender="nohang")
             json.dump(bad, open(os.path.join(work, "runs", "burst-zram-nohang-9.json"), "w"))
             out = os.path.join(d, "out")
             self.assertEqual(freeze.report_kept(work, out, False), 0)
-            js = json.load(open([os.path.join(out, f) for f in os.listdir(out)
-                                 if f.endswith(".json")][0]))
+            js = json.load(open(first_json(out)))
             order = [p["id"] for p in js["plan"]]
             # Scenarios in the benchmark's order; within a repetition the plan's ABBA order
             # (odd forwards, even backwards), another build of reapd last in the forward one.
@@ -135,13 +143,11 @@ class Restore(unittest.TestCase):
         freeze = load_freeze()
         with tempfile.TemporaryDirectory() as d:
             work = os.path.join(d, "full")
-            os.makedirs(os.path.join(work, "runs"))
             made = [run("browser", c, 1, [100, 250, 90]) for c in ("reapd", "kernel")]
-            for r in made:
-                json.dump(r, open(os.path.join(work, "runs", r["run"]["id"] + ".json"), "w"))
+            keep(work, made)
             out = os.path.join(d, "out")
             self.assertEqual(freeze.report_kept(work, out, False), 0)
-            report = [os.path.join(out, f) for f in os.listdir(out) if f.endswith(".json")][0]
+            report = first_json(out)
             # Into an empty work folder: the same runs, raw, as the guest wrote them.
             again = os.path.join(d, "again")
             self.assertEqual(freeze.restore(report, again), 0)

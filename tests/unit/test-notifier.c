@@ -156,6 +156,18 @@ static void test_hook(void **state)
 	notifier_free(n);
 }
 
+/* A notifier whose hook sleeps 120 s and times out at @timeout_ms, told of @kills kills. */
+static struct notifier *sleeping_hooks(unsigned timeout_ms, int kills)
+{
+	struct notifier_config cfg = {.hook = "exec sleep 120", .hook_timeout_ms = timeout_ms};
+	struct notifier *n;
+
+	assert_int_equal(notifier_new(&cfg, &n), 0);
+	for (int i = 0; i < kills; i++)
+		notifier_kill(n, &event);
+	return n;
+}
+
 /*
  * Up to 4 hooks run at once, 32 wait, the rest are dropped at once: the
  * caller never blocks.  Drops prove it, not a clock: a caller that waited for
@@ -166,14 +178,10 @@ static void test_hook(void **state)
  */
 static void test_hook_queue(void **state)
 {
-	struct notifier *n;
-	struct notifier_config cfg = {.hook = "exec sleep 120", .hook_timeout_ms = 120000};
+	struct notifier *n = sleeping_hooks(120000, 40);
 	struct notifier_stats st = {0};
 
 	(void)state;
-	assert_int_equal(notifier_new(&cfg, &n), 0);
-	for (int i = 0; i < 40; i++)
-		notifier_kill(n, &event);
 	notifier_stats(n, &st);
 	assert_true(st.hooks_dropped >= 4 && st.hooks_dropped <= 8);
 	assert_int_equal(st.hooks_timed_out, 0);
@@ -184,14 +192,10 @@ static void test_hook_queue(void **state)
 /* Each hook is killed at its timeout; the queue drains 4 at a time. */
 static void test_hook_timeout(void **state)
 {
-	struct notifier *n;
-	struct notifier_config cfg = {.hook = "exec sleep 120", .hook_timeout_ms = 200};
+	struct notifier *n = sleeping_hooks(200, 8);
 	struct notifier_stats st = {0};
 
 	(void)state;
-	assert_int_equal(notifier_new(&cfg, &n), 0);
-	for (int i = 0; i < 8; i++)
-		notifier_kill(n, &event);
 	/* Generous: a condition awaited, not a speed measured. */
 	for (int i = 0; i < 6000 && st.hooks_timed_out < 8; i++) {
 		usleep(10000);
