@@ -141,8 +141,11 @@ PY
 # so under a slow CPU it may run its exit_mm before process_mrelease (the
 # lab, beside part 4's guest: the watchdog's v2 victim thawed, ESRCH, dead
 # 76.7 ms after the signal, all 200 MiB freed).  A v1-frozen victim cannot.
+# Says so when true.
 v2_died_unreaped() {
-	[ "$1" = v2 ] && [ "$(events 'not ev[0]["reaped"] and ev[0]["reap_error"] == "ESRCH" and ev[0]["exited"] and ev[0]["freed_kib"] >= 0.9 * ev[0]["anon_kib"]')" = True ]
+	[ "$1" = v2 ] && [ "$(events 'not ev[0]["reaped"] and ev[0]["reap_error"] == "ESRCH" and ev[0]["exited"] and ev[0]["freed_kib"] >= 0.9 * ev[0]["anon_kib"]')" = True ] || return 1
+	note "$1: the victim exited before the reap (ESRCH); its exit freed" \
+	     "$(events 'ev[0]["freed_kib"] // 1024') MiB, dead after $(events 'ev[0]["kill_to_exit_ms"]') ms"
 }
 
 # freeze_loop [--after-pidfd-open VICTIM]: holds reapd's main loop (the

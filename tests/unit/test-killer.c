@@ -177,7 +177,7 @@ static struct candidate cand_of(struct rig *g, pid_t pid, uint64_t size_kib)
 	return c;
 }
 
-/* Waits up to 5 s until the reaper has an idle thread (@idle) or none; returns whether it has. */
+/* Waits up to 60 s until the reaper has an idle thread (@idle) or none; returns whether it has. */
 static bool wait_idle(struct rig *g, bool idle)
 {
 	for (int i = 0; i < 60000 && (reaper_idle(g->reaper) > 0) != idle; i++)

@@ -59,6 +59,20 @@ static bool wait_for_content(const char *path, const char *want, unsigned ms)
 	return false;
 }
 
+/*
+ * Refreshes @st until the counter at @field (a member of @st) reaches @want,
+ * for up to 60 s: a condition awaited, not a speed measured.
+ */
+static void await_stat(struct notifier *n, struct notifier_stats *st, const uint64_t *field,
+		       uint64_t want)
+{
+	notifier_stats(n, st);
+	for (int i = 0; i < 6000 && *field < want; i++) {
+		usleep(10000);
+		notifier_stats(n, st);
+	}
+}
+
 static const struct kill_event event = {
 	.pid = 4242,
 	.comm = "hog",
@@ -100,11 +114,7 @@ static void test_metrics_file(void **state)
 	 * The count follows the rename: seen on disk is not yet counted (a
 	 * starved guest read 1 here), so wait for it as for the file.
 	 */
-	notifier_stats(n, &st);
-	for (int i = 0; i < 6000 && st.metrics_written < 2; i++) {
-		usleep(10000);
-		notifier_stats(n, &st);
-	}
+	await_stat(n, &st, &st.metrics_written, 2);
 	assert_true(st.metrics_written >= 2 && st.metrics_written <= 101);
 	assert_int_equal(st.metrics_failed, 0);
 	assert_int_equal(lstat(tmp, &sb), -1);
@@ -120,10 +130,7 @@ static void test_metrics_file_error(void **state)
 	(void)state;
 	assert_int_equal(notifier_new(&cfg, &n), 0);
 	notifier_metrics(n, "x 1\n", 4);
-	for (int i = 0; i < 6000 && st.metrics_failed == 0; i++) {
-		usleep(10000);
-		notifier_stats(n, &st);
-	}
+	await_stat(n, &st, &st.metrics_failed, 1);
 	assert_int_equal(st.metrics_failed, 1);
 	notifier_free(n);
 }
@@ -147,10 +154,7 @@ static void test_hook(void **state)
 	notifier_kill(n, &dry); /* a dry run runs no hook */
 	notifier_kill(n, &event);
 	assert_true(wait_for_content(out, "4242 hog 1000 900 low_mem 1024", 60000));
-	for (int i = 0; i < 6000 && st.hooks_ok == 0; i++) {
-		usleep(10000);
-		notifier_stats(n, &st);
-	}
+	await_stat(n, &st, &st.hooks_ok, 1);
 	assert_int_equal(st.hooks_run, 1);
 	assert_int_equal(st.hooks_ok, 1);
 	notifier_free(n);
@@ -196,11 +200,7 @@ static void test_hook_timeout(void **state)
 	struct notifier_stats st = {0};
 
 	(void)state;
-	/* Generous: a condition awaited, not a speed measured. */
-	for (int i = 0; i < 6000 && st.hooks_timed_out < 8; i++) {
-		usleep(10000);
-		notifier_stats(n, &st);
-	}
+	await_stat(n, &st, &st.hooks_timed_out, 8);
 	assert_int_equal(st.hooks_timed_out, 8);
 	assert_int_equal(st.hooks_dropped, 0);
 	assert_int_equal(st.hooks_ok, 0);
