@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Holds reapd's main loop in a ptrace stop, busy in an iteration.
 
-usage: freeze-loop.py PID WORK [--after-pidfd-open VICTIM] [--max-seconds N]
+usage: freeze-loop.py PID WORK [--max-seconds N]
 
 Traces the syscalls of reapd's main thread (its tid is PID) and stops it
 just after it next arms the watchdog's timer (a timerfd_settime with a
 non-zero it_value: the loop does that each time it wakes), that is, before
-it can act on what woke it; reapd's other threads run on.  With
---after-pidfd-open, only an arming after the loop opened a pidfd for VICTIM
-counts: the loop has just killed VICTIM and is held at its next wake-up.
+it can act on what woke it; reapd's other threads run on.  Every syscall
+the thread makes while traced stops it twice, so trace it only while it
+waits: a traced round in a slow guest can outlast the watchdog's timeout.
 
 Files in WORK: "traced" appears once the thread is traced (set up the load
 after that), "frozen" once it is held; "release" lets it go.  It goes in
@@ -32,8 +32,8 @@ PTRACE_O_TRACESYSGOOD = 1
 PTRACE_EVENT_STOP = 128
 INFO_ENTRY, INFO_EXIT = 1, 2
 WALL = 0x40000000
-SYSCALLS = {"x86_64": {"timerfd_settime": 286, "pidfd_open": 434},
-            "aarch64": {"timerfd_settime": 86, "pidfd_open": 434}}[platform.machine()]
+SYSCALLS = {"x86_64": {"timerfd_settime": 286},
+            "aarch64": {"timerfd_settime": 86}}[platform.machine()]
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.ptrace.restype = ctypes.c_long
@@ -54,12 +54,10 @@ def watch_release(release, deadline):
 def main():
     args = sys.argv[1:]
     tid, work = int(args[0]), args[1]
-    victim, max_seconds = None, 60.0
+    max_seconds = 60.0
     rest = args[2:]
     while rest:
-        if rest[0] == "--after-pidfd-open":
-            victim = int(rest[1])
-        elif rest[0] == "--max-seconds":
+        if rest[0] == "--max-seconds":
             max_seconds = float(rest[1])
         else:
             sys.exit(f"freeze-loop: unknown option {rest[0]}")
@@ -94,8 +92,6 @@ def main():
     sig = stop()
     open(os.path.join(work, "traced"), "w").close()
     info = ctypes.create_string_buffer(88)  # struct ptrace_syscall_info
-    killed = victim is None
-    nr = None
     arming = False
     while True:
         pt(PTRACE_SYSCALL, 0, sig)
@@ -109,22 +105,13 @@ def main():
             nr, = struct.unpack_from("Q", info.raw, 24)
             sargs = struct.unpack_from("6Q", info.raw, 32)
             arming = False
-            if killed and nr == SYSCALLS["timerfd_settime"] and sargs[2]:
+            if nr == SYSCALLS["timerfd_settime"] and sargs[2]:
                 # struct itimerspec: it_interval, then it_value (two longs each)
                 with open(f"/proc/{tid}/mem", "rb", buffering=0) as mem:
                     mem.seek(sargs[2] + 16)
                     arming = any(struct.unpack("qq", mem.read(16)))
-            elif not killed and nr == SYSCALLS["pidfd_open"] and sargs[0] == victim:
-                pass  # counts at its exit, if it succeeded
-            else:
-                nr = None
-        elif op == INFO_EXIT:
-            rval, = struct.unpack_from("q", info.raw, 24)
-            if arming:
-                break  # the loop is busy and the watchdog's timer runs: hold it here
-            if nr == SYSCALLS["pidfd_open"] and not killed and rval >= 0:
-                killed = True  # the loop is killing VICTIM: hold it at its next wake-up
-            nr = None
+        elif op == INFO_EXIT and arming:
+            break  # the loop is busy and the watchdog's timer runs: hold it here
     open(os.path.join(work, "frozen"), "w").close()
     threading.Event().wait()  # until watch_release ends the process
 

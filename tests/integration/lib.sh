@@ -148,13 +148,12 @@ v2_died_unreaped() {
 	     "$(events 'ev[0]["freed_kib"] // 1024') MiB, dead after $(events 'ev[0]["kill_to_exit_ms"]') ms"
 }
 
-# freeze_loop [--after-pidfd-open VICTIM]: holds reapd's main loop (the
-# thread whose tid is $REAPD_PID) in a ptrace stop, busy in an iteration,
-# while its other threads (the watchdog) run on: see freeze-loop.py.  It is
-# held just after it next wakes and arms the watchdog's timer, before it can
-# act on what woke it; with --after-pidfd-open, at its first wake-up after it
-# opened a pidfd to kill VICTIM.  Returns once the thread is traced (then
-# make the load); $WORK/frozen appears once it is held.  release_loop lets it
+# freeze_loop: holds reapd's main loop (the thread whose tid is $REAPD_PID)
+# in a ptrace stop, busy in an iteration, while its other threads (the
+# watchdog) run on: see freeze-loop.py.  It is held just after it next wakes
+# and arms the watchdog's timer, before it can act on what woke it.  Returns
+# once the thread is traced (then make the load; call it while the loop
+# waits); $WORK/frozen appears once it is held.  release_loop lets it
 # go; fail and the cleanup do, and the helper itself after 60 s.
 freeze_loop() {
 	release_loop
