@@ -350,7 +350,14 @@ static void log_start(struct daemon *d, const struct mem_state *m)
 /* The round and its scan tables, sized by a first scan of the scope. */
 static int start_round(struct daemon *d)
 {
-	struct round_config rc = {
+	struct round_config rc;
+	int r = metrics_new(&d->metrics);
+
+	if (r < 0)
+		return r;
+	cgroup_roots_find(d->cfg.cgroup_root, &d->roots);
+	/* After metrics_new(): the round counts into them (it once got NULL and counted nothing). */
+	rc = (struct round_config){
 		.cfg = &d->cfg,
 		.params = &d->params,
 		.loop = d->loop,
@@ -362,10 +369,7 @@ static int start_round(struct daemon *d)
 		.initial_capacity = INITIAL_CAPACITY,
 		.hold = d->hold,
 	};
-
-	int r = metrics_new(&d->metrics);
-
-	return r < 0 ? r : round_new(&rc, &d->round);
+	return round_new(&rc, &d->round);
 }
 
 static int start_killing(struct daemon *d)
@@ -401,7 +405,6 @@ static int start_killing(struct daemon *d)
 		.gauges_ctx = d,
 	};
 
-	cgroup_roots_find(cfg->cgroup_root, &d->roots);
 	/* After selfprotect_realtime(), before the threads start: the CPUs they may use. */
 	if ((r = boost_env_open(cfg->cgroup_root, &d->boost_env)) < 0) {
 		log_warn_errno(r, "cannot read reapd's CPUs; victims are not boosted");

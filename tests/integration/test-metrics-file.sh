@@ -29,6 +29,10 @@ wait_until 30 dead "$VICTIM" || fail "the victim was never killed"
 # After a kill the file says so well before the next interval.
 wait_until 2 grep -q '^reapd_kills_total{reason="[a-z_]*"} 1$' "$PROM" ||
 	fail "the kill is not in the metrics file: $(grep kills_total "$PROM")"
+# The round that chose it is counted too (the daemon once gave its rounds no metrics).
+rounds=$(awk '$1 == "reapd_rounds_total" { print $2 }' "$PROM")
+[ "${rounds:-0}" -ge 1 ] || fail "reapd_rounds_total is ${rounds:-missing} after a kill"
+grep -q '^reapd_scan_seconds_count [1-9]' "$PROM" || fail "no scan timed: $(grep scan_seconds_count "$PROM")"
 wait "$READER" || fail "a reader saw a broken file: $(cat "$WORK/reader.out")"
 
 # The format, checked by promtool where it exists, by a strict parser otherwise.
