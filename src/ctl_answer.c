@@ -244,6 +244,7 @@ static void put_candidate(struct jsonw *w, const struct candidate *c, bool chose
 	jsonw_kv_int(w, "effective_adj", c->eff_adj);
 	jsonw_kv_uint(w, "size_kib", c->size_kib);
 	jsonw_kv_uint(w, "anon_kib", c->anon_kib);
+	jsonw_kv_string(w, "cgroup_preference", cg_pref_name((enum cg_pref)c->cg_pref));
 	jsonw_kv_bool(w, "would_kill", chosen);
 	jsonw_kv_string(w, "why", why(c, chosen));
 	jsonw_object_end(w);

@@ -368,6 +368,7 @@ static int start_round(struct daemon *d)
 		.self = d->self,
 		.initial_capacity = INITIAL_CAPACITY,
 		.hold = d->hold,
+		.unified = d->roots.unified,
 	};
 	return round_new(&rc, &d->round);
 }

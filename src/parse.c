@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
 /*
  * Parses an unsigned decimal at *p, skipping leading blanks.  Advances *p past
@@ -687,4 +688,20 @@ int parse_cpu_max(const char *buf, bool *ret_limited)
 		return -EINVAL;
 	*ret_limited = limited;
 	return 0;
+}
+
+int parse_xattr_bool(const char *buf, size_t len)
+{
+	static const char *const yes[] = {"1", "yes", "y", "true", "t", "on"};
+	static const char *const no[] = {"0", "no", "n", "false", "f", "off"};
+
+	if (len > 0 && buf[len - 1] == '\0')
+		len--;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strlen(yes[i]) == len && strncasecmp(buf, yes[i], len) == 0)
+			return 1;
+		if (strlen(no[i]) == len && strncasecmp(buf, no[i], len) == 0)
+			return 0;
+	}
+	return -EINVAL;
 }

@@ -188,3 +188,11 @@ int parse_cpu_list(const char *buf, cpu_set_t *ret);
  * is set when a quota is.  Returns 0 or -EINVAL.
  */
 int parse_cpu_max(const char *buf, bool *ret_limited);
+
+/*
+ * Parses a boolean xattr value @buf[0..@len) (not NUL-terminated; one NUL at
+ * the end allowed) the way systemd writes and reads them: "1", "yes", "y",
+ * "true", "t", "on" (any case) are true, "0", "no", "n", "false", "f",
+ * "off" false.  Returns 1, 0 or -EINVAL.
+ */
+int parse_xattr_bool(const char *buf, size_t len);

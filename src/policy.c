@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sys.h"
 
@@ -12,6 +13,7 @@ struct policy_work {
 	size_t capacity;
 	uint32_t *order;  /* eligible candidates, highest effective adj first */
 	uint32_t *chosen; /* candidates picked by the bucket walk */
+	uint32_t *avoided; /* candidates the walk passed over for their cgroup's preference */
 	uint32_t counts[N_BUCKETS + 1];
 };
 
@@ -29,7 +31,21 @@ static const char *const skip_names[SKIP_REASON_COUNT] = {
 	[SKIP_EMPTY] = "empty",
 	[SKIP_LITTLE] = "frees-little",
 	[SKIP_RESPAWN] = "respawning",
+	[SKIP_OMITTED] = "omitted",
 };
+
+const char *cg_pref_name(enum cg_pref p)
+{
+	switch (p) {
+	case CG_PREF_AVOID:
+		return "avoid";
+	case CG_PREF_OMIT:
+		return "omit";
+	case CG_PREF_NONE:
+		break;
+	}
+	return "none";
+}
 
 const char *skip_reason_name(enum skip_reason r)
 {
@@ -184,12 +200,14 @@ int policy_work_new(size_t capacity, struct policy_work **ret)
 	w->capacity = capacity;
 	w->order = calloc(capacity ? capacity : 1, sizeof(*w->order));
 	w->chosen = calloc(capacity ? capacity : 1, sizeof(*w->chosen));
-	if (!w->order || !w->chosen) {
+	w->avoided = calloc(capacity ? capacity : 1, sizeof(*w->avoided));
+	if (!w->order || !w->chosen || !w->avoided) {
 		policy_work_free(w);
 		return -ENOMEM;
 	}
 	prefault(w->order, capacity * sizeof(*w->order));
 	prefault(w->chosen, capacity * sizeof(*w->chosen));
+	prefault(w->avoided, capacity * sizeof(*w->avoided));
 	*ret = w;
 	return 0;
 }
@@ -205,6 +223,7 @@ void policy_work_free(struct policy_work *w)
 		return;
 	free(w->order);
 	free(w->chosen);
+	free(w->avoided);
 	free(w);
 }
 
@@ -220,9 +239,16 @@ static bool bigger(const struct candidate *cands, uint32_t a, uint32_t b)
 	return cands[a].pid < cands[b].pid;
 }
 
-/* The walk's order: higher effective adj first, then larger. */
+static bool avoided(const struct candidate *c)
+{
+	return c->cg_pref == CG_PREF_AVOID;
+}
+
+/* The walk's order: avoided cgroups last, higher effective adj first, then larger. */
 static bool walked_first(const struct candidate *cands, uint32_t a, uint32_t b)
 {
+	if (avoided(&cands[a]) != avoided(&cands[b]))
+		return avoided(&cands[b]);
 	if (cands[a].eff_adj != cands[b].eff_adj)
 		return cands[a].eff_adj > cands[b].eff_adj;
 	return bigger(cands, a, b);
@@ -347,10 +373,75 @@ static size_t take_bucket(const struct policy_params *p, struct candidate *cands
 	return kept;
 }
 
+/*
+ * Walks @v[0..n) (indices in walk order, already loaded) bucket by bucket,
+ * appending what take_bucket() keeps to w->chosen from @n_chosen on, until
+ * the target is covered.  Returns the new count of chosen candidates.
+ */
+static size_t take_deferred(const struct policy_params *p, struct candidate *cands,
+			    const uint32_t *v, size_t n, void *ctx, struct policy_work *w,
+			    size_t n_chosen, uint64_t *found)
+{
+	size_t pos = 0;
+
+	while (pos < n && *found < p->target_kib) {
+		int adj = cands[v[pos]].eff_adj;
+		size_t first = n_chosen;
+
+		for (; pos < n && cands[v[pos]].eff_adj == adj; pos++)
+			w->chosen[n_chosen++] = v[pos];
+		sort_by_size(cands, w->chosen + first, n_chosen - first);
+		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx,
+					       found);
+	}
+	return n_chosen;
+}
+
+/* Returns the sum of the sizes of @v[0..n). */
+static uint64_t sum_sizes(const struct candidate *cands, const uint32_t *v, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += cands[v[i]].size_kib;
+	return sum;
+}
+
+/*
+ * The kill set when the others (w->chosen[0..n_main)) fall short and the
+ * avoided ones taken after them (w->chosen[n_main..n_chosen)) are needed:
+ * the fewest avoided, largest first, that make up for what the others lack,
+ * then of the others only as many as the target still needs (the two rounds
+ * of the plain case).  Built in w->avoided, which the walk no longer needs;
+ * returns its length.
+ */
+static size_t last_resort(const struct policy_params *p, const struct candidate *cands,
+			  struct policy_work *w, size_t n_main, size_t n_chosen)
+{
+	uint32_t *kill = w->avoided;
+	size_t n_avoided = n_chosen - n_main, n_others = 0;
+	uint64_t others = sum_sizes(cands, w->chosen, n_main), freed;
+
+	memcpy(kill, w->chosen + n_main, n_avoided * sizeof(*kill));
+	sort_by_size(cands, kill, n_avoided);
+	n_avoided = covering_prefix(cands, kill, n_avoided, p->target_kib - others);
+	freed = sum_sizes(cands, kill, n_avoided);
+	if (freed < p->target_kib) {
+		uint64_t rest = p->target_kib - freed;
+
+		n_others = covering_prefix(cands, w->chosen, n_main, rest);
+		sort_by_size(cands, w->chosen, n_others);
+		n_others = covering_prefix(cands, w->chosen, n_others, rest);
+		memcpy(kill + n_avoided, w->chosen, n_others * sizeof(*kill));
+	}
+	return n_avoided + n_others;
+}
+
 int policy_select(const struct policy_params *p, struct candidate *cands, size_t n,
 		  policy_load_fn load, void *ctx, struct policy_work *w, uint32_t *ret_victims)
 {
-	size_t total, pos = 0, n_chosen = 0, n_kill;
+	size_t total, pos = 0, n_chosen = 0, n_avoided = 0, n_main, n_kill;
+	uint32_t *kill = w->chosen;
 	uint64_t found = 0;
 
 	if (n > w->capacity)
@@ -383,23 +474,35 @@ int policy_select(const struct policy_params *p, struct candidate *cands, size_t
 				c->skip = SKIP_EMPTY;
 				continue;
 			}
+			if (avoided(c)) {
+				w->avoided[n_avoided++] = idx; /* a last resort, in walk order */
+				continue;
+			}
 			w->chosen[n_chosen++] = idx;
 		}
 		sort_by_size(cands, w->chosen + first, n_chosen - first);
 		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx,
 					       &found);
 	}
+	n_main = n_chosen;
+	/* Everything else is taken and short of the target: the last resort. */
+	if (found < p->target_kib)
+		n_chosen = take_deferred(p, cands, w->avoided, n_avoided, ctx, w, n_chosen, &found);
 
-	/* First round: the prefix, in bucket order, that covers the target. */
-	n_kill = covering_prefix(cands, w->chosen, n_chosen, p->target_kib);
-	/* Second round: the same set largest first; fewer, larger victims may do. */
-	sort_by_size(cands, w->chosen, n_kill);
-	n_kill = covering_prefix(cands, w->chosen, n_kill, p->target_kib);
-
+	if (n_chosen == n_main) {
+		/* First round: the prefix, in bucket order, that covers the target. */
+		n_kill = covering_prefix(cands, kill, n_chosen, p->target_kib);
+		/* Second round: the same set largest first; fewer, larger victims may do. */
+		sort_by_size(cands, kill, n_kill);
+		n_kill = covering_prefix(cands, kill, n_kill, p->target_kib);
+	} else {
+		n_kill = last_resort(p, cands, w, n_main, n_chosen);
+		kill = w->avoided;
+	}
 	if (n_kill > p->max_victims)
 		n_kill = p->max_victims;
 	for (size_t i = 0; i < n_kill; i++)
-		ret_victims[i] = w->chosen[i];
+		ret_victims[i] = kill[i];
 	return (int)n_kill;
 }
 

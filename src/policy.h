@@ -43,11 +43,27 @@ enum skip_reason {
 	SKIP_EMPTY,       /* nothing to free */
 	SKIP_LITTLE,      /* its death frees less than POLICY_MIN_FREE_KIB (memory shared with others) */
 	SKIP_RESPAWN,     /* a respawn of a command line whose kills did not relieve the pressure */
+	SKIP_OMITTED,     /* in a cgroup systemd marked ManagedOOMPreference=omit */
 	SKIP_REASON_COUNT
 };
 
 /* Returns a short name for @r ("pending", "kthread", ...). */
 const char *skip_reason_name(enum skip_reason r);
+
+/*
+ * systemd's ManagedOOMPreference= for the cgroups a process is in, as the
+ * user.oomd_avoid and user.oomd_omit xattrs carry it: avoid makes it a last
+ * resort, taken only when every other candidate cannot cover the target;
+ * omit makes it never a candidate (SKIP_OMITTED).
+ */
+enum cg_pref {
+	CG_PREF_NONE = 0,
+	CG_PREF_AVOID,
+	CG_PREF_OMIT,
+};
+
+/* Returns "none", "avoid" or "omit". */
+const char *cg_pref_name(enum cg_pref p);
 
 struct candidate {
 	pid_t pid;
@@ -57,6 +73,7 @@ struct candidate {
 	uint8_t skip;    /* enum skip_reason */
 	uid_t uid;
 	bool refined;   /* the refiner has looked at what its death really frees */
+	uint8_t cg_pref; /* enum cg_pref, set by the scan (or the loader); kept by loads */
 	/*
 	 * A parent that replaces its children as fast as they are killed: its
 	 * death stops the refilling, so it goes first in its bucket whatever
@@ -176,6 +193,11 @@ void policy_work_free(struct policy_work *w);
  * the walk reaches.  Writes the chosen candidates' indices, largest first,
  * to @ret_victims (room for @p->max_victims).  If the eligible candidates
  * cannot cover the target, all of them are chosen (up to max_victims).
+ * Candidates with cg_pref CG_PREF_AVOID are passed over by the walk and
+ * taken, in walk order, only when all the others together cannot cover the
+ * target; then the victims are the fewest of the avoided, largest first,
+ * that make up for what the others lack, and as many of the others as the
+ * target still needs.
  * Returns the number of victims (0 when none), or -E2BIG when @n exceeds the
  * scratch capacity.  Never allocates.
  */
@@ -184,7 +206,8 @@ int policy_select(const struct policy_params *p, struct candidate *cands, size_t
 
 /*
  * Writes the indices of @cands[0..@n) to @ret_order in the order the walk
- * considers them: highest effective adj first, largest first inside an adj.
+ * considers them: avoided cgroups' candidates last, highest effective adj
+ * first, largest first inside an adj.
  * Eligible or not.  For showing the ranking; never allocates.
  */
 void policy_rank(const struct candidate *cands, size_t n, uint32_t *ret_order);

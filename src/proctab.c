@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgpref.h"
 #include "parse.h"
 #include "sys.h"
 
@@ -52,10 +54,11 @@ struct share_entry {
 	uint64_t stamp_usec;
 };
 
-/* One directory of the cgroup walk: its fd and where its next entry is. */
+/* One directory of the cgroup walk: its fd, where its next entry is, its preference. */
 struct cg_frame {
 	int fd;
 	int64_t off;
+	uint8_t pref; /* enum cg_pref: its own or an ancestor's below the scope, the strongest */
 };
 
 struct proctab {
@@ -67,6 +70,9 @@ struct proctab {
 	size_t n;
 	size_t seen;
 	int min_adj;  /* the scan's floor on the adj as read */
+	uid_t scope_uid; /* the scope directory's owner, read at each scan */
+	int unified_fd;  /* system scope: the cgroup v2 mount, for preferences; else -1 */
+	char *cgpath;    /* PATH_MAX: a candidate's cgroup path */
 	bool names;   /* the scan reads each candidate's name */
 	bool overflowed;
 	struct cg_frame *frames; /* the walk's stack: frames[0] is the scope */
@@ -79,6 +85,7 @@ struct proctab {
 	char *procs;  /* PROCS_BUF */
 	struct share_entry shares[SHARE_SLOTS];
 	struct load_entry loads[LOAD_SLOTS];
+	struct cgpref_cache prefs; /* system scope: preferences found this scan */
 };
 
 int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
@@ -89,6 +96,7 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	if (!pt)
 		return -ENOMEM;
 	pt->scope_fd = cfg->scope_dirfd;
+	pt->unified_fd = -1;
 	pt->self = cfg->self;
 	pt->capacity = cfg->capacity ? cfg->capacity : 1;
 	pt->depth = cfg->cg_depth ? cfg->cg_depth : CG_DEPTH_DEFAULT;
@@ -105,9 +113,10 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	pt->stat = malloc(STAT_BUF);
 	pt->status = malloc(STATUS_BUF);
 	pt->procs = malloc(PROCS_BUF);
+	pt->cgpath = malloc(PATH_MAX);
 	pt->frames = calloc(pt->depth, sizeof(*pt->frames));
 	if (!pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs ||
-	    !pt->frames) {
+	    !pt->cgpath || !pt->frames) {
 		proctab_free(pt);
 		return -ENOMEM;
 	}
@@ -117,6 +126,11 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	prefault(pt->stat, STAT_BUF);
 	prefault(pt->status, STATUS_BUF);
 	prefault(pt->procs, PROCS_BUF);
+	prefault(pt->cgpath, PATH_MAX);
+	prefault(&pt->prefs, sizeof(pt->prefs));
+	/* Without it (no cgroup v2, a fixture without one) preferences are not looked up. */
+	if (pt->scope_fd < 0 && cfg->unified)
+		pt->unified_fd = open(cfg->unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	prefault(pt->frames, pt->depth * sizeof(*pt->frames));
 	prefault(pt->loads, sizeof(pt->loads));
 	prefault(pt->shares, sizeof(pt->shares));
@@ -129,7 +143,9 @@ void proctab_free(struct proctab *pt)
 	if (!pt)
 		return;
 	safe_close(pt->proc_fd);
+	safe_close(pt->unified_fd);
 	free(pt->cands);
+	free(pt->cgpath);
 	free(pt->dents);
 	free(pt->stat);
 	free(pt->status);
@@ -235,8 +251,12 @@ static int read_comm(struct proctab *pt, struct candidate *c)
 	return 0;
 }
 
-/* Looks at one pid: reads its adj and adds it to the table if it may be a candidate. */
-static void consider(struct proctab *pt, pid_t pid)
+/*
+ * Looks at one pid: reads its adj and adds it to the table if it may be a
+ * candidate, with @pref, its cgroup's preference (omitted ones kept, skipped,
+ * so that `reapctl victims` shows why).
+ */
+static void consider(struct proctab *pt, pid_t pid, uint8_t pref)
 {
 	struct candidate c;
 	char buf[16];
@@ -255,7 +275,10 @@ static void consider(struct proctab *pt, pid_t pid)
 	/* The cheap part of the policy's filter, before any name is read (policy_scan_floor()). */
 	if (adj < pt->min_adj)
 		return;
-	c = (struct candidate){.pid = pid, .adj = (int16_t)adj, .eff_adj = (int16_t)adj};
+	c = (struct candidate){.pid = pid, .adj = (int16_t)adj, .eff_adj = (int16_t)adj,
+			       .cg_pref = pref};
+	if (pref == CG_PREF_OMIT)
+		c.skip = SKIP_OMITTED;
 	if (pt->names && read_comm(pt, &c) < 0)
 		return;
 	if (pt->n >= pt->capacity) {
@@ -282,7 +305,7 @@ static int scan_proc(struct proctab *pt)
 			int pid = parse_pid(d->d_name);
 
 			if (pid > 0)
-				consider(pt, pid);
+				consider(pt, pid, CG_PREF_NONE);
 			off += d->d_reclen;
 		}
 	}
@@ -294,7 +317,7 @@ static int scan_proc(struct proctab *pt)
  * list it built for an open file and serves it again, up to a second stale,
  * to a reader that seeks back to the start.
  */
-static int scan_cgroup_procs(struct proctab *pt, int dirfd)
+static int scan_cgroup_procs(struct proctab *pt, int dirfd, uint8_t pref)
 {
 	size_t carry = 0;
 	int fd = open_at(dirfd, "cgroup.procs", O_RDONLY);
@@ -318,14 +341,14 @@ static int scan_cgroup_procs(struct proctab *pt, int dirfd)
 			*nl = '\0';
 			pid = parse_pid(line);
 			if (pid > 0)
-				consider(pt, pid);
+				consider(pt, pid, pref);
 		}
 		carry = (size_t)(end - line);
 		if (n == 0) {
 			/* A last pid without a newline. */
 			int pid = carry ? parse_pid(line) : -1;
 			if (pid > 0)
-				consider(pt, pid);
+				consider(pt, pid, pref);
 			break;
 		}
 		memmove(pt->procs, line, carry);
@@ -411,14 +434,19 @@ static int count_children(struct proctab *pt, int dirfd)
  */
 static int scan_cgroup_tree(struct proctab *pt)
 {
+	struct stat st;
 	size_t sp = 0;
-	int r = scan_cgroup_procs(pt, pt->scope_fd);
+	int r;
 
+	/* The scope's own preference is not read: it is what is watched, as systemd-oomd's prefix. */
+	pt->scope_uid = fstat(pt->scope_fd, &st) == 0 ? st.st_uid : 0;
+	r = scan_cgroup_procs(pt, pt->scope_fd, CG_PREF_NONE);
 	if (r < 0)
 		return r;
-	pt->frames[sp++] = (struct cg_frame){.fd = pt->scope_fd, .off = 0};
+	pt->frames[sp++] = (struct cg_frame){.fd = pt->scope_fd, .off = 0, .pref = CG_PREF_NONE};
 	while (sp > 0) {
 		struct cg_frame *f = &pt->frames[sp - 1];
+		uint8_t pref;
 		int sub = -1;
 
 		r = next_child(pt, f, &sub);
@@ -431,7 +459,10 @@ static int scan_cgroup_tree(struct proctab *pt)
 			sp--;
 			continue;
 		}
-		r = scan_cgroup_procs(pt, sub);
+		pref = cgpref_read(sub, pt->scope_uid);
+		if (pref < f->pref)
+			pref = f->pref; /* a cgroup is part of what its ancestors are */
+		r = scan_cgroup_procs(pt, sub, pref);
 		if (r < 0) {
 			if (!removed(r))
 				pt->unwalked++;
@@ -447,7 +478,7 @@ static int scan_cgroup_tree(struct proctab *pt)
 			close(sub);
 			continue;
 		}
-		pt->frames[sp++] = (struct cg_frame){.fd = sub, .off = 0};
+		pt->frames[sp++] = (struct cg_frame){.fd = sub, .off = 0, .pref = pref};
 	}
 	return 0;
 }
@@ -463,10 +494,18 @@ int proctab_scan(struct proctab *pt, int min_adj, bool names, struct candidate *
 	pt->too_deep = false;
 	pt->min_adj = min_adj;
 	pt->names = names;
-	if (pt->scope_fd < 0)
+	cgpref_cache_next(&pt->prefs);
+	if (pt->scope_fd < 0) {
+		struct stat st;
+
+		/* The system's owner is the v2 root's: only root's cgroups may be marked. */
+		pt->scope_uid = 0;
+		if (pt->unified_fd >= 0 && fstat(pt->unified_fd, &st) == 0)
+			pt->scope_uid = st.st_uid;
 		r = scan_proc(pt);
-	else
+	} else {
 		r = scan_cgroup_tree(pt);
+	}
 	if (r < 0)
 		return r;
 	*ret_cands = pt->cands;
@@ -475,8 +514,22 @@ int proctab_scan(struct proctab *pt, int min_adj, bool names, struct candidate *
 
 static int load_candidate(struct proctab *pt, struct candidate *c);
 
+/*
+ * The system scope's preference for @pid (cgpref_of_path()), from
+ * /proc/<pid>/cgroup read into the status buffer: call it once status is
+ * parsed.  Anything unreadable: no preference.
+ */
+static uint8_t system_pref(struct proctab *pt, pid_t pid)
+{
+	if (read_pid_file(pt, pid, "cgroup", pt->status, STATUS_BUF) <= 0 ||
+	    parse_proc_cgroup(pt->status, "", pt->cgpath, PATH_MAX) < 0)
+		return CG_PREF_NONE;
+	return cgpref_of_path(&pt->prefs, pt->unified_fd, pt->scope_uid, pt->cgpath);
+}
+
 /* Fills @c's loaded fields from @from (the scan's adj, the policy's eff_adj and comm stay). */
-static void copy_loaded(struct candidate *c, const struct candidate *from)
+static void copy_loaded(const struct proctab *pt, struct candidate *c,
+			const struct candidate *from)
 {
 	c->start_time = from->start_time;
 	c->uid = from->uid;
@@ -486,7 +539,10 @@ static void copy_loaded(struct candidate *c, const struct candidate *from)
 	c->anon_kib = from->anon_kib;
 	c->shmem_kib = from->shmem_kib;
 	c->size_kib = from->size_kib;
-	c->skip = from->skip;
+	if (c->skip == SKIP_NONE) /* a mark set since (pending, omitted) stays */
+		c->skip = from->skip;
+	if (pt->unified_fd >= 0) /* the loader's, not the scan's */
+		c->cg_pref = from->cg_pref;
 }
 
 int proctab_load(void *ctx, struct candidate *c)
@@ -497,7 +553,7 @@ int proctab_load(void *ctx, struct candidate *c)
 	int r;
 
 	if (e->pid == c->pid && now - e->stamp_usec < LOAD_REUSE_USEC) {
-		copy_loaded(c, &e->c);
+		copy_loaded(pt, c, &e->c);
 		return 0;
 	}
 	r = load_candidate(pt, c);
@@ -550,6 +606,9 @@ static int load_candidate(struct proctab *pt, struct candidate *c)
 		c->skip = SKIP_DYING;
 	else if (!ss.has_mm)
 		c->skip = SKIP_EMPTY;
+	if (pt->unified_fd >= 0 && (c->cg_pref = system_pref(pt, c->pid)) == CG_PREF_OMIT &&
+	    c->skip == SKIP_NONE)
+		c->skip = SKIP_OMITTED;
 	return 0;
 }
 
@@ -580,15 +639,6 @@ static bool may_share(struct proctab *pt, const struct candidate *c)
 }
 
 /* FNV-1a over @len bytes, continuing from @h. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 /* Lowers @c->size_kib to what smaps_rollup says its death frees (or a fresh cached answer). */
 static int refine_sharer(struct proctab *pt, struct candidate *c)
 {
@@ -621,7 +671,7 @@ static int refine_sharer(struct proctab *pt, struct candidate *c)
 int proctab_refine(void *ctx, struct candidate *c)
 {
 	struct proctab *pt = ctx;
-	uint64_t h = fnv1a(0xcbf29ce484222325ULL, &c->uid, sizeof(c->uid));
+	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, &c->uid, sizeof(c->uid));
 	ssize_t n;
 
 	/* Who it is, beyond its pid: a respawned service has the same command line. */
@@ -629,9 +679,9 @@ int proctab_refine(void *ctx, struct candidate *c)
 	if (n == -ENOENT || n == -ESRCH)
 		return -ESRCH;
 	if (n > 0 || n == -EOVERFLOW)
-		h = fnv1a(h, pt->status, n > 0 ? (size_t)n : STATUS_BUF - 1);
+		h = hash_fnv1a(h, pt->status, n > 0 ? (size_t)n : STATUS_BUF - 1);
 	else
-		h = fnv1a(h, c->comm, strnlen(c->comm, COMM_LEN));
+		h = hash_fnv1a(h, c->comm, strnlen(c->comm, COMM_LEN));
 	c->cmd_hash = h ? h : 1;
 
 	if (!may_share(pt, c))

@@ -25,6 +25,12 @@ struct proctab_config {
 	pid_t self;                      /* never a candidate */
 	size_t capacity;                 /* candidates kept per scan */
 	size_t cg_depth;                 /* cgroup levels walked below the scope; 0: 64 */
+	/*
+	 * The cgroup v2 mount, for the system scope only: each loaded
+	 * candidate's cgroup there is looked up for systemd's preference
+	 * (user.oomd_omit / user.oomd_avoid).  NULL, or a scoped table: not.
+	 */
+	const char *unified;
 };
 
 /* Creates a table. Returns 0, or -errno (e.g. when @proc_root cannot be opened). */
@@ -35,7 +41,12 @@ void proctab_free(struct proctab *pt);
 /*
  * Scans the scope: every process except pid 1, @self and adj -1000, whose
  * adj as read is at least @min_adj, becomes a candidate with pid, adj,
- * eff_adj = adj (and comm when @names).  Returns the number of candidates
+ * eff_adj = adj (and comm when @names).  Below a cgroup scope, each cgroup's
+ * preference (systemd's ManagedOOMPreference=, the user.oomd_omit and
+ * user.oomd_avoid xattrs, honoured only on a cgroup owned by root or by the
+ * scope's owner, as systemd-oomd does) is read as the walk passes, inherited
+ * by the cgroups below, and set as cg_pref on its processes: omitted ones get
+ * SKIP_OMITTED.  Returns the number of candidates
  * and stores the table in @ret_cands, or -errno.  Processes that vanish
  * while being read are left out.  When the scope holds more candidates than
  * the capacity, the rest are left out and proctab_overflowed() says so;
@@ -86,7 +97,10 @@ int proctab_grow(struct proctab *pt);
  * The policy's loader (policy_load_fn; @ctx is the proctab): reads
  * /proc/<pid>/stat and status and fills start_time, uid, comm and the sizes.
  * Kernel threads, zombies, exiting processes and processes with SIGKILL
- * pending get c->skip set.  Returns 0, or -errno when the process is gone.
+ * pending get c->skip set.  In the system scope with a cgroup v2 mount, also
+ * the preference of the process's cgroup and its ancestors (as a scan below
+ * a scope reads it; cgroups owned by root only), cached by cgroup for the
+ * scan.  Returns 0, or -errno when the process is gone.
  */
 int proctab_load(void *ctx, struct candidate *c);
 

@@ -217,6 +217,7 @@ static int setup_tables(struct round *r, const struct round_config *rc)
 		.scope_dirfd = domain_dirfd(rc->domain),
 		.self = rc->self,
 		.capacity = rc->initial_capacity,
+		.unified = rc->unified,
 	};
 	struct candidate *cands;
 	int e;

@@ -55,6 +55,7 @@ struct round_config {
 	pid_t self;
 	size_t initial_capacity;  /* of the process table (grown to fit the scope twice) */
 	struct holdline *hold;    /* NULL: memory.high left alone (holdline.h) */
+	const char *unified;      /* the cgroup v2 mount (NULL: none), for systemd's preferences */
 };
 
 /*

@@ -255,3 +255,12 @@ int sys_thread_start(pthread_t *ret, size_t stack, void *(*fn)(void *), void *ar
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
+
+uint64_t hash_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}

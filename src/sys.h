@@ -19,6 +19,10 @@
 /* Returns CLOCK_MONOTONIC in microseconds. */
 uint64_t now_usec(void);
 
+/* FNV-1a: hash_fnv1a(HASH_FNV1A_INIT, ...) and chained over more data. */
+#define HASH_FNV1A_INIT 0xcbf29ce484222325ULL
+uint64_t hash_fnv1a(uint64_t h, const void *data, size_t len);
+
 /* Returns CLOCK_REALTIME in microseconds. */
 uint64_t realtime_usec(void);
 

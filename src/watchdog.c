@@ -417,6 +417,7 @@ int watchdog_new(const struct watchdog_config *cfg, const struct decide_params *
 		.self = cfg->self,
 		.capacity = cfg->capacity,
 		.cg_depth = cfg->cg_depth,
+		.unified = cfg->roots ? cfg->roots->unified : NULL,
 	};
 	if ((r = proctab_new(&pc, &w->pt)) < 0 ||
 	    (r = match_scratch_new(policy_rules_states(&w->rules), &w->scratch)) < 0 ||

@@ -519,7 +519,15 @@ static void print_victim_table(const struct json *r, size_t max)
 		cell(row[5], json_get(v, "effective_adj"), put_num);
 		cell(row[6], json_get(v, "size_kib"), put_mib);
 		cell(row[7], json_get(v, "anon_kib"), put_mib);
-		cell(row[8], json_get(v, "why"), put_value);
+		{
+			struct out o = out_of(row[8], CELL_MAX);
+			const char *pref = json_string(json_get(v, "cgroup_preference"));
+
+			put_value(&o, json_get(v, "why"));
+			/* systemd's ManagedOOMPreference=avoid: walked after everyone else. */
+			if (pref && strcmp(pref, "avoid") == 0)
+				put(&o, " (avoid)");
+		}
 	}
 	table_print(&t);
 	table_free(&t);

@@ -17,7 +17,7 @@ export REAPD_TEST_REQUIRE="adj-1000 v2-freezer"
 rc=0
 meson test -C "$BUILD" --no-rebuild --logbase lab-v2 --print-errorlogs --num-processes 1 \
 	${LAB_TESTS:-kill-order never-kill frozen watchdog-frozen dry-run events-json \
-	scope-removed metrics-file deep-cgroup} || rc=1
+	scope-removed metrics-file deep-cgroup cg-preference} || rc=1
 for t in "$SRC"/tests/lab/v2-*.sh; do
 	guest_run_test "$t" || rc=1
 done

@@ -10,6 +10,9 @@
 #      available memory is below --mem-min but free swap is above --swap-min;
 #      the kill comes once free swap is below it too;
 #   C  swap off: the kill comes on memory alone (low_mem), --swap-min ignored;
+#      beside the leak an adj 1000 process in a unit with
+#      ManagedOOMPreference=omit, which systemd marks with user.oomd_omit:
+#      reapd, at system scope, must pass it over;
 #   D  zram twice the RAM, switched on while reapd runs, and a leak whose
 #      pages do not compress: free swap counts only as what RAM can hold, so
 #      low_mem comes while the kernel's free swap is far above --swap-min
@@ -342,8 +345,23 @@ if [[ $PHASES == *C* ]]; then
 swapoff /dev/zram0
 [ "$(meminfo SwapTotal)" = 0 ] || guest_fail "swap still on after swapoff"
 restart_reapd "swap-min = $SWAP_MIN_PCT%" "psi-some = 0" "psi-full = 0" "psi-critical = 0" "thrashing-limit = 0"
+# The first choice by adj, but systemd's ManagedOOMPreference=omit puts it out of reach.
+systemd-run --quiet --unit=lab-omitted -p ManagedOOMPreference=omit -p OOMScoreAdjust=1000 \
+	/usr/local/bin/memhog --size 150 --name lab-omitted --quiet
+OMITTED_PID=$(systemctl show -p MainPID --value lab-omitted)
+omit_cg=/sys/fs/cgroup$(systemctl show -p ControlGroup --value lab-omitted)
+mark=$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.oomd_omit").decode())' "$omit_cg" 2>&1) || true
+[ "$mark" = 1 ] || bad "C: systemd did not mark $omit_cg with user.oomd_omit: $mark"
 leak lab-leak-c
 common_checks "C no swap" lab-leak-c
+if systemctl is-active --quiet lab-omitted && [ "$(systemctl show -p MainPID --value lab-omitted)" = "$OMITTED_PID" ]; then
+	ok "C: the adj 1000 process of a ManagedOOMPreference=omit unit (user.oomd_omit=$mark on" \
+		"$omit_cg) was passed over; the leak (adj $LEAK_ADJ) died"
+else
+	bad "C: the ManagedOOMPreference=omit unit's process (pid $OMITTED_PID) did not survive:" \
+		"lab-omitted is $(systemctl is-active lab-omitted)"
+fi
+systemctl stop lab-omitted 2> /dev/null || true
 read -r reason avail amark sfree stotal smark tpct tlimit <<< "$(round_of)"
 if [ "${reason:-}" = low_mem ] && [ "$EV_REASON" = low_mem ] && [ "$avail" -lt "$amark" ] &&
 	[ "$stotal" = 0 ]; then

@@ -1132,6 +1132,30 @@ static void test_proc_cgroup(void **state)
 	}
 }
 
+/* systemd's booleans in xattr values: its spellings, any case, one trailing NUL; nothing else. */
+static void test_xattr_bool(void **state)
+{
+	static const struct {
+		const char *v;
+		size_t len;
+		int want;
+	} cases[] = {
+		{"1", 1, 1},       {"yes", 3, 1},     {"Y", 1, 1},      {"TRUE", 4, 1},
+		{"t", 1, 1},       {"On", 2, 1},      {"1\0", 2, 1},    {"0", 1, 0},
+		{"no", 2, 0},      {"N", 1, 0},       {"false", 5, 0},  {"f", 1, 0},
+		{"OFF", 3, 0},     {"", 0, -EINVAL},  {"2", 1, -EINVAL}, {"yes\n", 4, -EINVAL},
+		{" 1", 2, -EINVAL}, {"1\0\0", 3, -EINVAL}, {"yesno", 5, -EINVAL},
+		{"1x", 1, 1}, /* only @len bytes count: the value is not NUL-terminated */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (parse_xattr_bool(cases[i].v, cases[i].len) != cases[i].want)
+			fail_msg("\"%.*s\" (%zu bytes): %d, want %d", (int)cases[i].len, cases[i].v,
+				 cases[i].len, parse_xattr_bool(cases[i].v, cases[i].len),
+				 cases[i].want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1163,6 +1187,7 @@ int main(void)
 		cmocka_unit_test(test_proc_cgroup),
 		cmocka_unit_test(test_vm_counters),
 		cmocka_unit_test(test_vm_counters_edges),
+		cmocka_unit_test(test_xattr_bool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,7 @@ struct fake {
 	uint8_t skip_on_load; /* what /proc would reveal: kthread, zombie, ... */
 	bool vanish;          /* gone by the time it is loaded */
 	uint8_t skip_at_scan; /* set by the scan (ignored, pending) */
+	uint8_t pref;         /* its cgroup's preference, set by the scan */
 };
 
 struct pcase {
@@ -76,7 +77,24 @@ static int fake_load(void *ctx, struct candidate *c)
 	return 0;
 }
 
+#define AVOID 0, false, 0, CG_PREF_AVOID
+
 static const struct pcase cases[] = {
+	{"an avoided cgroup is passed over while the others cover", 0, 50, 16,
+	 {{10, 900, 100, AVOID}, {11, 500, 100}, {12, 0, 100}},
+	 {11}, {12}},
+	{"avoided: the last resort, below every bucket", 0, 150, 16,
+	 {{10, 900, 100, AVOID}, {11, 500, 100}, {12, 0, 100}},
+	 {11, 12}, {0}},
+	{"the others fall short: one large avoided one does it alone", 0, 250, 16,
+	 {{10, 900, 100}, {11, 500, 100}, {12, 950, 1000, AVOID}},
+	 {12}, {0}},
+	{"the others fall short: the fewest avoided, then the others still needed", 0, 250, 16,
+	 {{10, 900, 100}, {11, 900, 60, AVOID}, {12, 100, 200, AVOID}},
+	 {12, 10}, {0}},
+	{"nothing covers: every eligible one, the avoided included", 0, 10000, 16,
+	 {{10, 900, 100}, {11, 800, 300, AVOID}, {12, 100, 200, AVOID}, {13, 0, 50}},
+	 {11, 12, 10, 13}, {0}},
 	{"highest bucket first", 0, 50, 16,
 	 {{10, 900, 100}, {11, 500, 100}, {12, 0, 100}},
 	 {10}, {11, 12}},
@@ -140,7 +158,8 @@ static void run_case(const struct pcase *pc)
 		cands[n] = (struct candidate){.pid = pc->procs[n].pid,
 					      .adj = (int16_t)pc->procs[n].adj,
 					      .eff_adj = (int16_t)pc->procs[n].adj,
-					      .skip = pc->procs[n].skip_at_scan};
+					      .skip = pc->procs[n].skip_at_scan,
+					      .cg_pref = pc->procs[n].pref};
 	while (n_expect < MAXP && pc->expect[n_expect])
 		n_expect++;
 

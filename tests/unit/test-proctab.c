@@ -14,11 +14,13 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "match.h"
 #include "policy.h"
 #include "proctab.h"
+#include "tree.h"
 
 /*
  * The scans run over the fixture procfs FIXTURES/proc; tests/fixtures/README.md
@@ -947,6 +949,176 @@ static void test_unreadable_files(void **state)
 		fail_msg("the unreadable round failed at step %d", WEXITSTATUS(status));
 }
 
+/* Sets xattr @name of @dir/@rel to @value; false when the filesystem has no user xattrs. */
+static bool put_xattr(const char *dir, const char *rel, const char *name, const char *value)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	if (setxattr(p, name, value, strlen(value), 0) == 0)
+		return true;
+	if (errno != ENOTSUP && errno != EOPNOTSUPP)
+		fail_msg("setxattr %s %s: %s", p, name, strerror(errno));
+	return false;
+}
+
+static void chown_rel(const char *dir, const char *rel, uid_t uid)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	if (chown(p, uid, (gid_t)-1) < 0)
+		fail_msg("chown %s: %s", p, strerror(errno));
+}
+
+static const struct candidate *cand_of(const struct candidate *cands, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (cands[i].pid == pid)
+			return &cands[i];
+	fail_msg("pid %d is not a candidate", (int)pid);
+	return NULL;
+}
+
+static void expect_pref(const struct candidate *cands, int n, pid_t pid, uint8_t pref)
+{
+	const struct candidate *c = cand_of(cands, n, pid);
+
+	if (c->cg_pref != pref || (c->skip == SKIP_OMITTED) != (pref == CG_PREF_OMIT))
+		fail_msg("pid %d: preference %s, skip %s; want %s", (int)pid,
+			 cg_pref_name((enum cg_pref)c->cg_pref),
+			 skip_reason_name((enum skip_reason)c->skip), cg_pref_name((enum cg_pref)pref));
+}
+
+/*
+ * systemd's ManagedOOMPreference= below a cgroup scope: user.oomd_omit and
+ * user.oomd_avoid on the cgroups the walk passes, inherited downwards, omit
+ * winning; the scope's own ignored; junk values ignored; a cgroup owned by
+ * someone else than root or the scope's owner not honoured (systemd-oomd's
+ * rule), until the scope is theirs too.
+ */
+static void test_scan_cgroup_prefs(void **state)
+{
+	char dir[64];
+	struct candidate *cands;
+	struct proctab *pt;
+	int fd, n;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the owner rule needs chown */
+	tree_make(dir, sizeof(dir));
+	tree_put(dir, "cgroup.procs", "1204\n");
+	tree_put(dir, "a/cgroup.procs", "2600\n");
+	tree_put(dir, "a/b/cgroup.procs", "2001\n");
+	tree_put(dir, "c/cgroup.procs", "2700\n");
+	tree_put(dir, "c/d/cgroup.procs", "3300\n");
+	tree_put(dir, "e/cgroup.procs", "1337\n");
+	tree_put(dir, "f/cgroup.procs", "2800\n");
+	if (!put_xattr(dir, ".", "user.oomd_omit", "1")) {
+		tree_remove(dir);
+		skip();
+	}
+	put_xattr(dir, "a", "user.oomd_omit", "1");
+	put_xattr(dir, "c", "user.oomd_avoid", "yes");
+	put_xattr(dir, "c/d", "user.oomd_omit", "true");
+	put_xattr(dir, "e", "user.oomd_avoid", "maybe");
+	put_xattr(dir, "e", "user.oomd_omit", "0");
+	put_xattr(dir, "f", "user.oomd_omit", "1");
+	chown_rel(dir, "f", 4242);
+
+	fd = open_dir(dir);
+	pt = new_table(fd, 0, 64);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
+	assert_int_equal(n, 7);
+	expect_pref(cands, n, 1204, CG_PREF_NONE);  /* in the scope itself */
+	expect_pref(cands, n, 2600, CG_PREF_OMIT);
+	expect_pref(cands, n, 2001, CG_PREF_OMIT);  /* below an omitted cgroup */
+	expect_pref(cands, n, 2700, CG_PREF_AVOID);
+	expect_pref(cands, n, 3300, CG_PREF_OMIT);  /* omit below avoid */
+	expect_pref(cands, n, 1337, CG_PREF_NONE);  /* junk and a false value */
+	expect_pref(cands, n, 2800, CG_PREF_NONE);  /* owned by 4242, the scope by root */
+
+	/* The scope is 4242's too: 4242's cgroup may be marked; root's still may. */
+	chown_rel(dir, ".", 4242);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
+	expect_pref(cands, n, 2800, CG_PREF_OMIT);
+	expect_pref(cands, n, 2600, CG_PREF_OMIT);
+
+	/* Marks are read afresh at each scan. */
+	{
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s/a", dir);
+		assert_int_equal(removexattr(p, "user.oomd_omit"), 0);
+	}
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
+	expect_pref(cands, n, 2600, CG_PREF_NONE);
+	expect_pref(cands, n, 2001, CG_PREF_NONE);
+	proctab_free(pt);
+	close(fd);
+	tree_remove(dir);
+}
+
+/*
+ * The system scope with a cgroup v2 mount: the loader reads each
+ * candidate's /proc/<pid>/cgroup and the marks on its cgroup and the
+ * ancestors (the fixture's paths), cached per scan; only root's cgroups
+ * count (the system's owner); a scan without a mount looks nothing up.
+ */
+static void test_load_system_prefs(void **state)
+{
+	char dir[64];
+	struct proctab_config cfg = {.proc_root = PROC, .scope_dirfd = -1, .capacity = 64};
+	struct candidate *cands;
+	struct proctab *pt;
+	int n;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* the owner rule needs chown */
+	tree_make(dir, sizeof(dir));
+	tree_put(dir, "user.slice/user-1000.slice/session-2.scope/", "");
+	tree_put(dir, "user.slice/user-1000.slice/user@1000.service/app.slice/"
+		      "app-org.chromium.Chromium-2001.scope/", "");
+	tree_put(dir, "system.slice/postgresql@15-main.service/", "");
+	tree_put(dir, "system.slice/systemd-journald.service/", "");
+	if (!put_xattr(dir, "user.slice/user-1000.slice/session-2.scope", "user.oomd_omit", "1")) {
+		tree_remove(dir);
+		skip();
+	}
+	put_xattr(dir, "user.slice/user-1000.slice/user@1000.service/app.slice", "user.oomd_avoid", "1");
+	put_xattr(dir, "system.slice/postgresql@15-main.service", "user.oomd_omit", "1");
+	chown_rel(dir, "system.slice/postgresql@15-main.service", 4242);
+	cfg.unified = dir;
+
+	assert_int_equal(proctab_new(&cfg, &pt), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
+		assert_true(n > 0);
+		for (int i = 0; i < n; i++)
+			(void)proctab_load(pt, &cands[i]);
+		expect_pref(cands, n, 2600, CG_PREF_OMIT);  /* session-2.scope */
+		expect_pref(cands, n, 2800, CG_PREF_OMIT);
+		expect_pref(cands, n, 2001, CG_PREF_AVOID); /* below app.slice */
+		expect_pref(cands, n, 2700, CG_PREF_AVOID);
+		expect_pref(cands, n, 3300, CG_PREF_NONE);  /* 4242's cgroup */
+		expect_pref(cands, n, 412, CG_PREF_NONE);
+		expect_pref(cands, n, 3400, CG_PREF_NONE);  /* the root cgroup */
+	}
+	proctab_free(pt);
+
+	/* No mount: the same tree, nothing looked up. */
+	cfg.unified = NULL;
+	assert_int_equal(proctab_new(&cfg, &pt), 0);
+	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
+	for (int i = 0; i < n; i++)
+		(void)proctab_load(pt, &cands[i]);
+	expect_pref(cands, n, 2600, CG_PREF_NONE);
+	proctab_free(pt);
+	tree_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -970,6 +1142,8 @@ int main(void)
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_scan_then_load),
 		cmocka_unit_test(test_unreadable_files),
+		cmocka_unit_test(test_scan_cgroup_prefs),
+		cmocka_unit_test(test_load_system_prefs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
