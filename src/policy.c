@@ -346,15 +346,20 @@ static size_t covering_prefix(const struct candidate *cands, const uint32_t *v, 
  * adds their sizes to @found and returns their number.
  */
 static size_t take_bucket(const struct policy_params *p, struct candidate *cands, uint32_t *v,
-			  size_t n, void *ctx, uint64_t *found)
+			  size_t n, void *ctx, struct policy_work *w, size_t *n_avoided,
+			  uint64_t *found)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < n && *found < p->target_kib; i++) {
 		struct candidate *c = &cands[v[i]];
 
-		/* Refining only ever lowers a size: one already too small is not worth the cost. */
-		if (p->refine && !c->refined && c->size_kib >= POLICY_MIN_FREE_KIB) {
+		/*
+		 * Refining only ever lowers a size: one already too small is not
+		 * worth the cost, unless it is a churner, taken whatever its size
+		 * (the refiner also finds a preference the scan could not).
+		 */
+		if (p->refine && !c->refined && (c->size_kib >= POLICY_MIN_FREE_KIB || c->churner)) {
 			if (p->refine(ctx, c) < 0 && c->skip == SKIP_NONE)
 				c->skip = SKIP_GONE;
 			c->refined = true;
@@ -363,6 +368,10 @@ static size_t take_bucket(const struct policy_params *p, struct candidate *cands
 			continue;
 		if (c->size_kib < POLICY_MIN_FREE_KIB && !c->churner) {
 			c->skip = c->size_kib ? SKIP_LITTLE : SKIP_EMPTY;
+			continue;
+		}
+		if (n_avoided && avoided(c)) {
+			w->avoided[(*n_avoided)++] = v[i]; /* a last resort, in walk order */
 			continue;
 		}
 		v[kept++] = v[i];
@@ -391,8 +400,8 @@ static size_t take_deferred(const struct policy_params *p, struct candidate *can
 		for (; pos < n && cands[v[pos]].eff_adj == adj; pos++)
 			w->chosen[n_chosen++] = v[pos];
 		sort_by_size(cands, w->chosen + first, n_chosen - first);
-		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx,
-					       found);
+		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx, w,
+					       NULL, found);
 	}
 	return n_chosen;
 }
@@ -474,15 +483,11 @@ int policy_select(const struct policy_params *p, struct candidate *cands, size_t
 				c->skip = SKIP_EMPTY;
 				continue;
 			}
-			if (avoided(c)) {
-				w->avoided[n_avoided++] = idx; /* a last resort, in walk order */
-				continue;
-			}
 			w->chosen[n_chosen++] = idx;
 		}
 		sort_by_size(cands, w->chosen + first, n_chosen - first);
-		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx,
-					       &found);
+		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx, w,
+					       &n_avoided, &found);
 	}
 	n_main = n_chosen;
 	/* Everything else is taken and short of the target: the last resort. */

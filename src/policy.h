@@ -167,8 +167,9 @@ struct policy_params {
 	pid_t self;           /* never chosen */
 	/*
 	 * Called (with the loader's ctx) for a loaded candidate just before the
-	 * walk would choose it, at most once: may lower size_kib to what its
-	 * death really frees and set skip.  A refiner may cost more than the
+	 * walk would choose it (one of POLICY_MIN_FREE_KIB or more, or a
+	 * churner), at most once: may lower size_kib to what its death really
+	 * frees, set skip and set cg_pref (an avoided one is then passed over).  A refiner may cost more than the
 	 * loader, so it runs for the few candidates the walk takes, not for
 	 * whole buckets.  NULL: sizes stay as loaded.
 	 */

@@ -514,22 +514,20 @@ int proctab_scan(struct proctab *pt, int min_adj, bool names, struct candidate *
 
 static int load_candidate(struct proctab *pt, struct candidate *c);
 
-/*
- * The system scope's preference for @pid (cgpref_of_path()), from
- * /proc/<pid>/cgroup read into the status buffer: call it once status is
- * parsed.  Anything unreadable: no preference.
- */
-static uint8_t system_pref(struct proctab *pt, pid_t pid)
+void proctab_system_pref(struct proctab *pt, struct candidate *c)
 {
-	if (read_pid_file(pt, pid, "cgroup", pt->status, STATUS_BUF) <= 0 ||
+	/* /proc/<pid>/cgroup is read into the status buffer: nothing else is in it between calls. */
+	if (pt->unified_fd < 0 ||
+	    read_pid_file(pt, c->pid, "cgroup", pt->status, STATUS_BUF) <= 0 ||
 	    parse_proc_cgroup(pt->status, "", pt->cgpath, PATH_MAX) < 0)
-		return CG_PREF_NONE;
-	return cgpref_of_path(&pt->prefs, pt->unified_fd, pt->scope_uid, pt->cgpath);
+		return;
+	c->cg_pref = cgpref_of_path(&pt->prefs, pt->unified_fd, pt->scope_uid, pt->cgpath);
+	if (c->cg_pref == CG_PREF_OMIT && c->skip == SKIP_NONE)
+		c->skip = SKIP_OMITTED;
 }
 
 /* Fills @c's loaded fields from @from (the scan's adj, the policy's eff_adj and comm stay). */
-static void copy_loaded(const struct proctab *pt, struct candidate *c,
-			const struct candidate *from)
+static void copy_loaded(struct candidate *c, const struct candidate *from)
 {
 	c->start_time = from->start_time;
 	c->uid = from->uid;
@@ -541,8 +539,6 @@ static void copy_loaded(const struct proctab *pt, struct candidate *c,
 	c->size_kib = from->size_kib;
 	if (c->skip == SKIP_NONE) /* a mark set since (pending, omitted) stays */
 		c->skip = from->skip;
-	if (pt->unified_fd >= 0) /* the loader's, not the scan's */
-		c->cg_pref = from->cg_pref;
 }
 
 int proctab_load(void *ctx, struct candidate *c)
@@ -553,7 +549,7 @@ int proctab_load(void *ctx, struct candidate *c)
 	int r;
 
 	if (e->pid == c->pid && now - e->stamp_usec < LOAD_REUSE_USEC) {
-		copy_loaded(pt, c, &e->c);
+		copy_loaded(c, &e->c);
 		return 0;
 	}
 	r = load_candidate(pt, c);
@@ -606,9 +602,6 @@ static int load_candidate(struct proctab *pt, struct candidate *c)
 		c->skip = SKIP_DYING;
 	else if (!ss.has_mm)
 		c->skip = SKIP_EMPTY;
-	if (pt->unified_fd >= 0 && (c->cg_pref = system_pref(pt, c->pid)) == CG_PREF_OMIT &&
-	    c->skip == SKIP_NONE)
-		c->skip = SKIP_OMITTED;
 	return 0;
 }
 
@@ -674,6 +667,10 @@ int proctab_refine(void *ctx, struct candidate *c)
 	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, &c->uid, sizeof(c->uid));
 	ssize_t n;
 
+	/* Here, not in the loader: only for the few the walk takes, not whole buckets. */
+	proctab_system_pref(pt, c);
+	if (c->skip == SKIP_OMITTED)
+		return 0;
 	/* Who it is, beyond its pid: a respawned service has the same command line. */
 	n = read_pid_file(pt, c->pid, "cmdline", pt->status, STATUS_BUF);
 	if (n == -ENOENT || n == -ESRCH)

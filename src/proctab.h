@@ -26,9 +26,9 @@ struct proctab_config {
 	size_t capacity;                 /* candidates kept per scan */
 	size_t cg_depth;                 /* cgroup levels walked below the scope; 0: 64 */
 	/*
-	 * The cgroup v2 mount, for the system scope only: each loaded
-	 * candidate's cgroup there is looked up for systemd's preference
-	 * (user.oomd_omit / user.oomd_avoid).  NULL, or a scoped table: not.
+	 * The cgroup v2 mount, for the system scope only: the cgroup of each
+	 * candidate the walk takes is looked up there for systemd's preference
+	 * (proctab_system_pref()).  NULL, or a scoped table: not.
 	 */
 	const char *unified;
 };
@@ -97,12 +97,19 @@ int proctab_grow(struct proctab *pt);
  * The policy's loader (policy_load_fn; @ctx is the proctab): reads
  * /proc/<pid>/stat and status and fills start_time, uid, comm and the sizes.
  * Kernel threads, zombies, exiting processes and processes with SIGKILL
- * pending get c->skip set.  In the system scope with a cgroup v2 mount, also
- * the preference of the process's cgroup and its ancestors (as a scan below
- * a scope reads it; cgroups owned by root only), cached by cgroup for the
- * scan.  Returns 0, or -errno when the process is gone.
+ * pending get c->skip set.  Returns 0, or -errno when the process is gone.
  */
 int proctab_load(void *ctx, struct candidate *c);
+
+/*
+ * In the system scope with a cgroup v2 mount: sets @c->cg_pref from the
+ * preference of the process's cgroup and its ancestors (cgpref_of_path();
+ * cgroups owned by root only), cached by cgroup for the scan, and SKIP_OMITTED
+ * for omit.  proctab_refine() does it for the candidates the walk takes; call
+ * it for others to show.  Below a cgroup scope the scan has set it: nothing
+ * to do.
+ */
+void proctab_system_pref(struct proctab *pt, struct candidate *c);
 
 /*
  * Returns how many candidates of the last scan, loaded by then, are named
@@ -113,7 +120,9 @@ size_t proctab_count_comm(const struct proctab *pt, const char *comm, size_t max
 
 /*
  * The policy's refiner (policy_params.refine; @ctx is the proctab), for a
- * loaded candidate the walk is about to take: hashes its uid and command
+ * loaded candidate the walk is about to take: in the system scope looks up
+ * its cgroup preference (proctab_system_pref(); an omitted one is left
+ * there), hashes its uid and command
  * line into @c->cmd_hash and, when it may share anonymous memory
  * copy-on-write (it has children, or its parent has its name), lowers
  * @c->size_kib to what smaps_rollup shows its death frees.  Returns 0, or

@@ -747,6 +747,8 @@ int round_preview(struct round *r, size_t limit, struct round_preview *ret)
 			break;
 		if (load_candidate(r, c) < 0 && c->skip == SKIP_NONE)
 			c->skip = SKIP_GONE;
+		else
+			proctab_system_pref(r->pt, c); /* the walk would find it only if it took it */
 		c->loaded = true;
 		if (c->skip == SKIP_NONE && c->eff_adj < dec.min_adj)
 			c->skip = SKIP_BELOW_MIN;

@@ -255,6 +255,69 @@ static void test_refine(void **state)
 	policy_work_free(w);
 }
 
+/* A refiner that finds cgroup preferences, as the system scope's: 400 avoided, 401 omitted. */
+static int prefs_refine(void *ctx, struct candidate *c)
+{
+	(void)ctx;
+	if (c->pid == 400)
+		c->cg_pref = CG_PREF_AVOID;
+	if (c->pid == 401) {
+		c->cg_pref = CG_PREF_OMIT;
+		c->skip = SKIP_OMITTED;
+	}
+	return 0;
+}
+
+/*
+ * Preferences the refiner finds, for the candidates the walk takes: the
+ * omitted one never, the avoided one passed over, then the last resort when
+ * the others fall short (and of the others only what is still needed).
+ */
+static void test_refine_finds_preference(void **state)
+{
+	static const struct pcase pc = {"preferences", 0, 0, 16,
+					{{400, 900, 100}, {401, 900, 200}, {402, 500, 100},
+					 {403, 0, 30}},
+					{0}, {0}};
+	static const struct {
+		uint64_t target_mib;
+		pid_t want[3];
+	} targets[] = {
+		{50, {402}},
+		{120, {402, 403}},
+		{200, {400, 402}},
+	};
+	(void)state;
+	for (size_t k = 0; k < sizeof(targets) / sizeof(targets[0]); k++) {
+		struct loader l = {.pc = &pc};
+		struct candidate cands[4];
+		struct policy_work *w;
+		struct policy_params p = {.min_adj = 0, .target_kib = targets[k].target_mib * MIB,
+					  .max_victims = 16, .refine = prefs_refine};
+		uint32_t v[16];
+		int n = 0, r;
+
+		for (int i = 0; i < 4; i++)
+			cands[i] = (struct candidate){.pid = pc.procs[i].pid,
+						      .adj = (int16_t)pc.procs[i].adj,
+						      .eff_adj = (int16_t)pc.procs[i].adj};
+		while (n < 3 && targets[k].want[n])
+			n++;
+		assert_int_equal(policy_work_new(4, &w), 0);
+		r = policy_select(&p, cands, 4, fake_load, &l, w, v);
+		if (r != n)
+			fail_msg("target %llu MiB: %d victims, want %d",
+				 (unsigned long long)targets[k].target_mib, r, n);
+		for (int i = 0; i < n; i++)
+			if (cands[v[i]].pid != targets[k].want[i])
+				fail_msg("target %llu MiB: victim %d is %d, want %d",
+					 (unsigned long long)targets[k].target_mib, i,
+					 (int)cands[v[i]].pid, (int)targets[k].want[i]);
+		assert_int_equal(cands[1].skip, SKIP_OMITTED);
+		policy_work_free(w);
+	}
+}
+
 /* A churning parent (own size 0.5 MiB) goes first in its bucket and counts only for itself. */
 static void test_churner(void **state)
 {
@@ -583,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_lazy_loading_counts),
 		cmocka_unit_test(test_refine),
+		cmocka_unit_test(test_refine_finds_preference),
 		cmocka_unit_test(test_churner),
 		cmocka_unit_test(test_zero_target_and_capacity),
 		cmocka_unit_test(test_rules),

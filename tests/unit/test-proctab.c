@@ -1061,10 +1061,11 @@ static void test_scan_cgroup_prefs(void **state)
 }
 
 /*
- * The system scope with a cgroup v2 mount: the loader reads each
- * candidate's /proc/<pid>/cgroup and the marks on its cgroup and the
- * ancestors (the fixture's paths), cached per scan; only root's cgroups
- * count (the system's owner); a scan without a mount looks nothing up.
+ * The system scope with a cgroup v2 mount: the refiner (for the candidates
+ * the walk takes, not the loader for whole buckets) reads each candidate's
+ * /proc/<pid>/cgroup and the marks on its cgroup and the ancestors (the
+ * fixture's paths), cached per scan; only root's cgroups count (the system's
+ * owner); a table without a mount looks nothing up.
  */
 static void test_load_system_prefs(void **state)
 {
@@ -1098,6 +1099,9 @@ static void test_load_system_prefs(void **state)
 		assert_true(n > 0);
 		for (int i = 0; i < n; i++)
 			(void)proctab_load(pt, &cands[i]);
+		expect_pref(cands, n, 2600, CG_PREF_NONE); /* loading alone looks nothing up */
+		for (int i = 0; i < n; i++)
+			(void)proctab_refine(pt, &cands[i]);
 		expect_pref(cands, n, 2600, CG_PREF_OMIT);  /* session-2.scope */
 		expect_pref(cands, n, 2800, CG_PREF_OMIT);
 		expect_pref(cands, n, 2001, CG_PREF_AVOID); /* below app.slice */
@@ -1112,8 +1116,10 @@ static void test_load_system_prefs(void **state)
 	cfg.unified = NULL;
 	assert_int_equal(proctab_new(&cfg, &pt), 0);
 	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		(void)proctab_load(pt, &cands[i]);
+		(void)proctab_refine(pt, &cands[i]);
+	}
 	expect_pref(cands, n, 2600, CG_PREF_NONE);
 	proctab_free(pt);
 	tree_remove(dir);
