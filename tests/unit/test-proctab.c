@@ -1021,6 +1021,13 @@ static void test_scan_cgroup_prefs(void **state)
 	}
 	put_xattr(dir, "a", "user.oomd_omit", "1");
 	put_xattr(dir, "c", "user.oomd_avoid", "yes");
+	/* Names past the 512 bytes a first flistxattr reads: each mark is asked for directly. */
+	for (int i = 0; i < 40; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "user.a-rather-long-unrelated-name-%02d", i);
+		put_xattr(dir, "c", name, "1");
+	}
 	put_xattr(dir, "c/d", "user.oomd_omit", "true");
 	put_xattr(dir, "e", "user.oomd_avoid", "maybe");
 	put_xattr(dir, "e", "user.oomd_omit", "0");
