@@ -396,6 +396,7 @@ void events_put_fields(struct jsonw *w, const struct kill_event *ev)
 	jsonw_kv_ms(w, "scan_ms", (int64_t)ev->scan_usec);
 	jsonw_kv_uint(w, "scanned", ev->scanned);
 	jsonw_kv_bool(w, "watchdog", ev->watchdog);
+	jsonw_kv_string(w, "cgroup_preference", ev->cgroup_preference ? ev->cgroup_preference : "none");
 }
 
 int events_format(const struct kill_event *ev, char *buf, size_t len)

@@ -46,6 +46,7 @@ struct kill_event {
 	size_t scanned;
 	bool watchdog; /* killed by the watchdog thread while the loop was stuck */
 	uint64_t shmem_kib; /* shared memory it mapped, which its death does not free */
+	const char *cgroup_preference; /* "none" or "avoid" (cg_pref_name()); NULL: "none" */
 	/* Not written out: for the respawn tracking. */
 	uint64_t cmd_hash;
 	uint64_t round_seq;

@@ -160,6 +160,7 @@ void kill_event_from_candidate(const struct candidate *c, const struct kill_roun
 		.scan_usec = round->scan_usec,
 		.scanned = round->scanned,
 		.shmem_kib = c->shmem_kib,
+		.cgroup_preference = cg_pref_name((enum cg_pref)c->cg_pref),
 		.cmd_hash = c->cmd_hash,
 		.ppid = c->ppid,
 	};
@@ -177,6 +178,13 @@ void kill_event_set_result(struct kill_event *ev, const struct reaper_result *re
 	ev->boost_errors = res->boost_errors;
 	ev->cpu_limit_lifted = res->cpu_moved;
 	ev->cpu_limits = res->cpu_limits;
+}
+
+/* What the kill line says of a victim whose cgroup asked to be avoided: it was the last resort. */
+static const char *last_resort_note(const struct candidate *c)
+{
+	return c->cg_pref == CG_PREF_AVOID ? "; last resort (its cgroup: ManagedOOMPreference=avoid)"
+					   : "";
 }
 
 /* "; boosted 65 threads, out of cpu.max" when the boost did something, else "". */
@@ -289,20 +297,22 @@ static void finalize(struct victim *v)
 
 	if (res->reaped)
 		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
-			 "freed %.1f MiB; reaped %.1f MiB in %.1f ms%s%s",
+			 "freed %.1f MiB; reaped %.1f MiB in %.1f ms%s%s%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
 			 ev.reason, mib(v->cand.size_kib), ms_of(exit_usec),
 			 mib(ev.freed_kib), mib(res->reaped_kib), (double)res->reap_usec / 1000.0,
-			 res->thawed ? "; thawed" : "", boost_note(res, note, sizeof(note)));
+			 res->thawed ? "; thawed" : "", boost_note(res, note, sizeof(note)),
+			 last_resort_note(&v->cand));
 	else
 		log_info("killed pid %d (%s), uid %u, adj %d, %s: %.1f MiB; exited in %.1f ms, "
-			 "freed %.1f MiB; not reaped (%s)%s%s",
+			 "freed %.1f MiB; not reaped (%s)%s%s%s",
 			 (int)v->cand.pid, v->cand.comm, (unsigned)v->cand.uid, v->cand.adj,
 			 ev.reason, mib(v->cand.size_kib), ms_of(exit_usec),
 			 mib(ev.freed_kib),
 			 !k->cfg.reap ? "--no-reap" : res->reap_error ? strerrorname_np(-res->reap_error)
 								      : "not tried",
-			 res->thawed ? "; thawed" : "", boost_note(res, note, sizeof(note)));
+			 res->thawed ? "; thawed" : "", boost_note(res, note, sizeof(note)),
+			 last_resort_note(&v->cand));
 	if (res->signalled_by_caller)
 		log_debug("pid %d was signalled by the loop itself: every reaper thread was busy",
 			  (int)v->cand.pid);

@@ -61,6 +61,11 @@ killed=$(events '" ".join(str(p) for p in sorted(e["pid"] for e in ev))')
 want=$(printf '%s\n' "$FOREIGN" "$PLAIN" "$GROWER" | sort -n | paste -sd' ')
 [ "$killed" = "$want" ] ||
 	fail "killed $(events '[(e["pid"], e["comm"], e["oom_score_adj"]) for e in ev]'), expected $want (foreign, plain, the allocator)"
+[ "$(events "[e['cgroup_preference'] for e in ev if e['pid'] == $GROWER]")" = "['avoid']" ] &&
+	[ "$(events "sorted(set(e['cgroup_preference'] for e in ev if e['pid'] != $GROWER))")" = "['none']" ] ||
+	fail "the events' cgroup_preference: $(events '[(e["comm"], e["cgroup_preference"]) for e in ev]')"
+grep -q "killed pid $GROWER .*; last resort (its cgroup: ManagedOOMPreference=avoid)" "$WORK/reapd.log" ||
+	fail "the allocator's kill line does not say it was the last resort: $(grep "killed pid $GROWER" "$WORK/reapd.log")"
 [ "$(oom_kills "$MEMCG")" = 0 ] || fail "the kernel OOM killer acted: $(oom_kills "$MEMCG") kills"
 note "killed in order: $(events '", ".join("%s adj %d" % (e["comm"], e["oom_score_adj"]) for e in ev)');" \
      "omit (adj 1000) and the small avoided neighbour spared; a foreign cgroup's mark ignored"

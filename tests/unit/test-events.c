@@ -69,6 +69,11 @@ static void test_fields(void **state)
 	assert_non_null(strstr(buf, "\"reaped\":true"));
 	assert_non_null(strstr(buf, "\"dry_run\":false"));
 	assert_non_null(strstr(buf, "\"reap_error\":null"));
+	/* Unset: none; a victim taken as the last resort says so. */
+	assert_non_null(strstr(buf, "\"cgroup_preference\":\"none\""));
+	ev.cgroup_preference = "avoid";
+	assert_true(events_format(&ev, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "\"cgroup_preference\":\"avoid\""));
 }
 
 static void test_unknown_and_errors(void **state)
