@@ -537,7 +537,8 @@ static void copy_loaded(struct candidate *c, const struct candidate *from)
 	c->anon_kib = from->anon_kib;
 	c->shmem_kib = from->shmem_kib;
 	c->size_kib = from->size_kib;
-	if (c->skip == SKIP_NONE) /* a mark set since (pending, omitted) stays */
+	/* What the loader found; a mark since (pending, omitted) stays, an old omit is not the loader's. */
+	if (c->skip == SKIP_NONE && from->skip != SKIP_OMITTED)
 		c->skip = from->skip;
 }
 

@@ -1052,7 +1052,9 @@ static void test_scan_cgroup_prefs(void **state)
 	expect_pref(cands, n, 2800, CG_PREF_OMIT);
 	expect_pref(cands, n, 2600, CG_PREF_OMIT);
 
-	/* Marks are read afresh at each scan. */
+	/* Marks are read afresh at each scan, even for candidates loaded a moment ago (cached). */
+	for (int i = 0; i < n; i++)
+		(void)proctab_load(pt, &cands[i]);
 	{
 		char p[PATH_MAX];
 
@@ -1060,6 +1062,8 @@ static void test_scan_cgroup_prefs(void **state)
 		assert_int_equal(removexattr(p, "user.oomd_omit"), 0);
 	}
 	n = proctab_scan(pt, ADJ_MIN + 1, false, &cands);
+	for (int i = 0; i < n; i++)
+		(void)proctab_load(pt, &cands[i]);
 	expect_pref(cands, n, 2600, CG_PREF_NONE);
 	expect_pref(cands, n, 2001, CG_PREF_NONE);
 	proctab_free(pt);
