@@ -39,11 +39,12 @@ struct cgpref_cache {
 void cgpref_cache_next(struct cgpref_cache *c);
 
 /*
- * Returns the strongest preference of the cgroup at @path below the
- * directory @rootfd (a cgroup v2 mount; @path absolute, as in
- * /proc/<pid>/cgroup, without "." or ".." components) and of each of its
- * ancestors below @rootfd, each honoured as cgpref_read() does for @owner.
- * Opens each level from @rootfd down.  @path is cut into its components
- * (overwritten).  Cached in @c for the scan.
+ * Returns the strongest preference of a cgroup and each of its ancestors
+ * below a cgroup v2 mount, each honoured as cgpref_read() does for @owner:
+ * @path is the mount's directory (its first @root_len bytes, e.g.
+ * "/sys/fs/cgroup") followed by the cgroup's path as /proc/<pid>/cgroup shows
+ * it ("/user.slice/...").  Opens nothing (path-based xattr calls); the walk
+ * stops at an empty, "." or ".." component.  @path is written to during the
+ * call and restored.  Cached in @c for the scan, by the cgroup's path.
  */
-uint8_t cgpref_of_path(struct cgpref_cache *c, int rootfd, uid_t owner, char *path);
+uint8_t cgpref_of_path(struct cgpref_cache *c, char *path, size_t root_len, uid_t owner);

@@ -71,8 +71,13 @@ struct proctab {
 	size_t seen;
 	int min_adj;  /* the scan's floor on the adj as read */
 	uid_t scope_uid; /* the scope directory's owner, read at each scan */
-	int unified_fd;  /* system scope: the cgroup v2 mount, for preferences; else -1 */
-	char *cgpath;    /* PATH_MAX: a candidate's cgroup path */
+	/*
+	 * System scope: the cgroup v2 mount's path (its first unified_len
+	 * bytes; 0: none, preferences are not looked up), then room for a
+	 * candidate's cgroup path (PATH_MAX).
+	 */
+	char *cgpath;
+	size_t unified_len;
 	bool names;   /* the scan reads each candidate's name */
 	bool overflowed;
 	struct cg_frame *frames; /* the walk's stack: frames[0] is the scope */
@@ -96,7 +101,6 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	if (!pt)
 		return -ENOMEM;
 	pt->scope_fd = cfg->scope_dirfd;
-	pt->unified_fd = -1;
 	pt->self = cfg->self;
 	pt->capacity = cfg->capacity ? cfg->capacity : 1;
 	pt->depth = cfg->cg_depth ? cfg->cg_depth : CG_DEPTH_DEFAULT;
@@ -113,7 +117,10 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	pt->stat = malloc(STAT_BUF);
 	pt->status = malloc(STATUS_BUF);
 	pt->procs = malloc(PROCS_BUF);
-	pt->cgpath = malloc(PATH_MAX);
+	/* Without it (no cgroup v2, a fixture without one) preferences are not looked up. */
+	if (pt->scope_fd < 0 && cfg->unified && access(cfg->unified, F_OK) == 0)
+		pt->unified_len = strlen(cfg->unified);
+	pt->cgpath = malloc(pt->unified_len + PATH_MAX);
 	pt->frames = calloc(pt->depth, sizeof(*pt->frames));
 	if (!pt->cands || !pt->dents || !pt->stat || !pt->status || !pt->procs ||
 	    !pt->cgpath || !pt->frames) {
@@ -126,11 +133,10 @@ int proctab_new(const struct proctab_config *cfg, struct proctab **ret)
 	prefault(pt->stat, STAT_BUF);
 	prefault(pt->status, STATUS_BUF);
 	prefault(pt->procs, PROCS_BUF);
-	prefault(pt->cgpath, PATH_MAX);
+	prefault(pt->cgpath, pt->unified_len + PATH_MAX);
+	if (pt->unified_len)
+		memcpy(pt->cgpath, cfg->unified, pt->unified_len);
 	prefault(&pt->prefs, sizeof(pt->prefs));
-	/* Without it (no cgroup v2, a fixture without one) preferences are not looked up. */
-	if (pt->scope_fd < 0 && cfg->unified)
-		pt->unified_fd = open(cfg->unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	prefault(pt->frames, pt->depth * sizeof(*pt->frames));
 	prefault(pt->loads, sizeof(pt->loads));
 	prefault(pt->shares, sizeof(pt->shares));
@@ -143,7 +149,6 @@ void proctab_free(struct proctab *pt)
 	if (!pt)
 		return;
 	safe_close(pt->proc_fd);
-	safe_close(pt->unified_fd);
 	free(pt->cands);
 	free(pt->cgpath);
 	free(pt->dents);
@@ -500,8 +505,11 @@ int proctab_scan(struct proctab *pt, int min_adj, bool names, struct candidate *
 
 		/* The system's owner is the v2 root's: only root's cgroups may be marked. */
 		pt->scope_uid = 0;
-		if (pt->unified_fd >= 0 && fstat(pt->unified_fd, &st) == 0)
-			pt->scope_uid = st.st_uid;
+		if (pt->unified_len) {
+			pt->cgpath[pt->unified_len] = '\0';
+			if (stat(pt->cgpath, &st) == 0)
+				pt->scope_uid = st.st_uid;
+		}
 		r = scan_proc(pt);
 	} else {
 		r = scan_cgroup_tree(pt);
@@ -517,11 +525,11 @@ static int load_candidate(struct proctab *pt, struct candidate *c);
 void proctab_system_pref(struct proctab *pt, struct candidate *c)
 {
 	/* /proc/<pid>/cgroup is read into the status buffer: nothing else is in it between calls. */
-	if (pt->unified_fd < 0 ||
+	if (!pt->unified_len ||
 	    read_pid_file(pt, c->pid, "cgroup", pt->status, STATUS_BUF) <= 0 ||
-	    parse_proc_cgroup(pt->status, "", pt->cgpath, PATH_MAX) < 0)
+	    parse_proc_cgroup(pt->status, "", pt->cgpath + pt->unified_len, PATH_MAX) < 0)
 		return;
-	c->cg_pref = cgpref_of_path(&pt->prefs, pt->unified_fd, pt->scope_uid, pt->cgpath);
+	c->cg_pref = cgpref_of_path(&pt->prefs, pt->cgpath, pt->unified_len, pt->scope_uid);
 	if (c->cg_pref == CG_PREF_OMIT && c->skip == SKIP_NONE)
 		c->skip = SKIP_OMITTED;
 }
