@@ -105,6 +105,18 @@ test_spawn() {
 		fail "memhog $name did not get ready: $(cat "$WORK/$name.out")"
 }
 
+# grow_until_killed CGROUP ADJ WHAT: a memhog in CGROUP at ADJ growing at 150
+# MiB/s to 300 MiB; waits up to 60 s for reapd to kill it (fails saying WHAT
+# was never killed), half a second more for any kill after it, then stops
+# reapd.  Sets GROWER.
+grow_until_killed() {
+	test_spawn grower "$1" -- --size 10 --grow --rate 150 --max 300 --adj "$2"
+	GROWER=$SPAWNED
+	wait_until 60 dead "$GROWER" || fail "$3 was never killed"
+	sleep 0.5
+	stop_reapd
+}
+
 # start_reapd ARGS...: runs reapd with events to $WORK/events.json and its control
 # socket at $WORK/control (never the system's); waits until it watches.
 start_reapd() {

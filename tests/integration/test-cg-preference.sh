@@ -47,11 +47,7 @@ grep -E "^ *$OMITTED .* omitted\$" "$WORK/victims.txt" > /dev/null &&
 
 # The allocator sits in the avoid cgroup: killing foreign and plain cannot
 # make room for it, so reapd must come to it, and its death alone is enough.
-test_spawn grower "$AVOID_CG" -- --size 10 --grow --rate 150 --max 300 --adj 0
-GROWER=$SPAWNED
-wait_until 60 dead "$GROWER" || fail "the avoided allocator was never killed"
-sleep 0.5
-stop_reapd
+grow_until_killed "$AVOID_CG" 0 "the avoided allocator"
 
 alive "$OMITTED" || fail "the omitted adj 1000 process was killed"
 alive "$NEIGHBOUR" || fail "the small avoided neighbour was killed too"

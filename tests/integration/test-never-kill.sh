@@ -27,12 +27,7 @@ test_spawn low "$MEMCG" -- --size 50 --adj 100
 LOW=$SPAWNED
 
 start_reapd --scope "$MEMCG" --mem-min 15% --min-adj 200
-test_spawn grower "$MEMCG" -- --size 10 --grow --rate 150 --max 300 --adj 500
-GROWER=$SPAWNED
-
-wait_until 60 dead "$GROWER" || fail "the grower in the scope was never killed"
-sleep 0.5
-stop_reapd
+grow_until_killed "$MEMCG" 500 "the grower in the scope"
 
 alive "$OUTSIDER" || fail "a process outside the scope was killed"
 alive "$LOW" || fail "a process below --min-adj was killed"
