@@ -382,30 +382,6 @@ static size_t take_bucket(const struct policy_params *p, struct candidate *cands
 	return kept;
 }
 
-/*
- * Walks @v[0..n) (indices in walk order, already loaded) bucket by bucket,
- * appending what take_bucket() keeps to w->chosen from @n_chosen on, until
- * the target is covered.  Returns the new count of chosen candidates.
- */
-static size_t take_deferred(const struct policy_params *p, struct candidate *cands,
-			    const uint32_t *v, size_t n, void *ctx, struct policy_work *w,
-			    size_t n_chosen, uint64_t *found)
-{
-	size_t pos = 0;
-
-	while (pos < n && *found < p->target_kib) {
-		int adj = cands[v[pos]].eff_adj;
-		size_t first = n_chosen;
-
-		for (; pos < n && cands[v[pos]].eff_adj == adj; pos++)
-			w->chosen[n_chosen++] = v[pos];
-		sort_by_size(cands, w->chosen + first, n_chosen - first);
-		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx, w,
-					       NULL, found);
-	}
-	return n_chosen;
-}
-
 /* Returns the sum of the sizes of @v[0..n). */
 static uint64_t sum_sizes(const struct candidate *cands, const uint32_t *v, size_t n)
 {
@@ -414,6 +390,18 @@ static uint64_t sum_sizes(const struct candidate *cands, const uint32_t *v, size
 	for (size_t i = 0; i < n; i++)
 		sum += cands[v[i]].size_kib;
 	return sum;
+}
+
+/*
+ * Of @v[0..n) in walk order: the prefix that covers @target, then the same
+ * set largest first, where fewer, larger victims may do.  Sorts that prefix
+ * of @v in place and returns its new length.
+ */
+static size_t two_rounds(const struct candidate *cands, uint32_t *v, size_t n, uint64_t target)
+{
+	n = covering_prefix(cands, v, n, target);
+	sort_by_size(cands, v, n);
+	return covering_prefix(cands, v, n, target);
 }
 
 /*
@@ -436,37 +424,31 @@ static size_t last_resort(const struct policy_params *p, const struct candidate 
 	n_avoided = covering_prefix(cands, kill, n_avoided, p->target_kib - others);
 	freed = sum_sizes(cands, kill, n_avoided);
 	if (freed < p->target_kib) {
-		uint64_t rest = p->target_kib - freed;
-
-		n_others = covering_prefix(cands, w->chosen, n_main, rest);
-		sort_by_size(cands, w->chosen, n_others);
-		n_others = covering_prefix(cands, w->chosen, n_others, rest);
+		n_others = two_rounds(cands, w->chosen, n_main, p->target_kib - freed);
 		memcpy(kill + n_avoided, w->chosen, n_others * sizeof(*kill));
 	}
 	return n_avoided + n_others;
 }
 
-int policy_select(const struct policy_params *p, struct candidate *cands, size_t n,
-		  policy_load_fn load, void *ctx, struct policy_work *w, uint32_t *ret_victims)
+/*
+ * Walks @v[0..n) (indices in walk order) bucket by bucket, loading sizes
+ * lazily, and appends what take_bucket() keeps to w->chosen from @n_chosen
+ * on, until the target is covered; avoided candidates go to w->avoided when
+ * @n_avoided is given, else they are taken like the others (the last
+ * resort's walk, over w->avoided itself).  Returns the new count of chosen.
+ */
+static size_t walk(const struct policy_params *p, struct candidate *cands, const uint32_t *v,
+		   size_t n, policy_load_fn load, void *ctx, struct policy_work *w,
+		   size_t n_chosen, size_t *n_avoided, uint64_t *found)
 {
-	size_t total, pos = 0, n_chosen = 0, n_avoided = 0, n_main, n_kill;
-	uint32_t *kill = w->chosen;
-	uint64_t found = 0;
+	size_t pos = 0;
 
-	if (n > w->capacity)
-		return -E2BIG;
-	if (p->target_kib == 0 || p->max_victims == 0)
-		return 0;
-
-	total = bucket_order(p, cands, n, w);
-
-	/* Walk the buckets from the least important down; load sizes lazily. */
-	while (pos < total && found < p->target_kib) {
-		int adj = cands[w->order[pos]].eff_adj;
+	while (pos < n && *found < p->target_kib) {
+		int adj = cands[v[pos]].eff_adj;
 		size_t first = n_chosen;
 
-		for (; pos < total && cands[w->order[pos]].eff_adj == adj; pos++) {
-			uint32_t idx = w->order[pos];
+		for (; pos < n && cands[v[pos]].eff_adj == adj; pos++) {
+			uint32_t idx = v[pos];
 			struct candidate *c = &cands[idx];
 
 			if (!c->loaded) {
@@ -487,19 +469,32 @@ int policy_select(const struct policy_params *p, struct candidate *cands, size_t
 		}
 		sort_by_size(cands, w->chosen + first, n_chosen - first);
 		n_chosen = first + take_bucket(p, cands, w->chosen + first, n_chosen - first, ctx, w,
-					       &n_avoided, &found);
+					       n_avoided, found);
 	}
-	n_main = n_chosen;
+	return n_chosen;
+}
+
+int policy_select(const struct policy_params *p, struct candidate *cands, size_t n,
+		  policy_load_fn load, void *ctx, struct policy_work *w, uint32_t *ret_victims)
+{
+	size_t total, n_chosen, n_avoided = 0, n_main, n_kill;
+	uint32_t *kill = w->chosen;
+	uint64_t found = 0;
+
+	if (n > w->capacity)
+		return -E2BIG;
+	if (p->target_kib == 0 || p->max_victims == 0)
+		return 0;
+
+	total = bucket_order(p, cands, n, w);
+	/* The buckets from the least important down. */
+	n_main = n_chosen = walk(p, cands, w->order, total, load, ctx, w, 0, &n_avoided, &found);
 	/* Everything else is taken and short of the target: the last resort. */
 	if (found < p->target_kib)
-		n_chosen = take_deferred(p, cands, w->avoided, n_avoided, ctx, w, n_chosen, &found);
+		n_chosen = walk(p, cands, w->avoided, n_avoided, load, ctx, w, n_chosen, NULL, &found);
 
 	if (n_chosen == n_main) {
-		/* First round: the prefix, in bucket order, that covers the target. */
-		n_kill = covering_prefix(cands, kill, n_chosen, p->target_kib);
-		/* Second round: the same set largest first; fewer, larger victims may do. */
-		sort_by_size(cands, kill, n_kill);
-		n_kill = covering_prefix(cands, kill, n_kill, p->target_kib);
+		n_kill = two_rounds(cands, kill, n_chosen, p->target_kib);
 	} else {
 		n_kill = last_resort(p, cands, w, n_main, n_chosen);
 		kill = w->avoided;
